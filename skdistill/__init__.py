@@ -1,0 +1,14 @@
+"""skdistill: distil a trained teacher into small, interpretable scikit-learn students."""
+
+from skdistill.linear import DistilledLogisticRegression
+from skdistill.metrics import fidelity_score
+from skdistill.teachers import TorchTeacher
+
+__all__ = [
+    "DistilledLogisticRegression",
+    "TorchTeacher",
+    "__version__",
+    "fidelity_score",
+]
+
+__version__ = "0.1.0.dev0"

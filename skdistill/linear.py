@@ -1,0 +1,324 @@
+"""DistilledLogisticRegression: a multinomial logistic regression fitted to soft targets."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+from scipy.special import expit, log_expit, log_softmax, softmax
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.extmath import safe_sparse_dot
+
+from skdistill._base import BaseDistiller
+from skdistill._linear_loss import binary_loss_grad, initial_coef, multinomial_loss_grad
+from skdistill._sklearn import Interval, StrOptions
+
+__all__ = ["DistilledLogisticRegression"]
+
+# Target probabilities are clipped here before taking logs for the starting
+# point only; it bounds the start for hard (one-hot) targets.
+_START_FLOOR = 1e-3
+
+
+def _centred_log_targets(Q):
+    """Target logits for the ridge start: one column (binary) or K, centred."""
+    logq = np.log(np.maximum(Q, _START_FLOOR))
+    if Q.shape[1] == 2:
+        return (logq[:, 1] - logq[:, 0])[:, None]
+    return logq - logq.mean(axis=1, keepdims=True)
+
+
+class DistilledLogisticRegression(BaseDistiller):
+    """Logistic regression distilled from a teacher's softened predictions.
+
+    Fits a multinomial (binary for two classes) logistic regression to the
+    target distributions ``Q = (1 - alpha) * softmax(z / T) + alpha *
+    onehot(y)``, where ``z`` are the teacher's logits on X, by minimising the
+    soft-target cross-entropy with an L2 penalty, exactly as scikit-learn's
+    :class:`~sklearn.linear_model.LogisticRegression` minimises the hard-label
+    one (same ``C``, same scaling, same L-BFGS tolerance). X is never copied
+    once per class.
+
+    Probabilities are on the teacher's scale: the student is fitted at
+    temperature ``T`` and its logits are multiplied by ``T`` afterwards
+    (``coef_`` and ``intercept_`` hold the multiplied values), so a linear
+    teacher distilled at any ``T`` is recovered and ``predict_proba``
+    estimates the teacher's own ``T = 1`` probabilities. With ``alpha > 0`` the
+    hard-label part of the target is sharpened by the same factor: use
+    ``alpha=1, temperature=1`` for the plain hard-label model.
+
+    Parameters
+    ----------
+    teacher : TorchTeacher, torch.nn.Module, classifier or callable
+        The model to distil. A bare ``nn.Module`` is wrapped in a
+        :class:`~skdistill.TorchTeacher`; a fitted scikit-learn classifier is
+        used as-is and an unfitted one is cloned and trained on ``(X, y)``
+        inside ``fit``; a callable maps X to logits. May be None when every
+        ``fit`` receives ``teacher_logits``.
+    temperature : float, default=2.0
+        Softening temperature ``T > 0`` of the teacher's logits.
+    alpha : float, default=0.0
+        Weight of the hard labels ``y`` in the targets, in ``[0, 1]``.
+    penalty : {"l2", None}, default="l2"
+        L2 penalty on the coefficients (not the intercept), or none.
+    C : float, default=1.0
+        Inverse penalty strength, as in scikit-learn's ``LogisticRegression``.
+    fit_intercept : bool, default=True
+        Fit a bias per class.
+    tol : float, default=1e-4
+        L-BFGS stops when the largest gradient component is below ``tol``.
+    max_iter : int, default=100
+        Maximum number of L-BFGS iterations.
+    warm_start : bool, default=False
+        Start from the previous solution instead of the ridge starting point.
+    verbose : int, default=0
+        Print the number of iterations and the final loss when positive.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The teacher's classes, all of them, whatever labels y holds.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients on the teacher's scale; one row for two classes (the
+        positive class ``classes_[1]``).
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts on the teacher's scale.
+    n_iter_ : ndarray of shape (1,)
+        Number of L-BFGS iterations.
+    teacher_ : TorchTeacher, SklearnTeacher, CallableTeacher or None
+        The teacher used by ``fit`` (a fitted clone for an unfitted
+        scikit-learn teacher); None when only ``teacher_logits`` were given.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : The hard-label model;
+        :meth:`to_sklearn` returns one.
+    skdistill.fidelity_score : Agreement of a student with its teacher.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from sklearn.ensemble import HistGradientBoostingClassifier
+    >>> from sklearn.preprocessing import scale
+    >>> from skdistill import DistilledLogisticRegression
+    >>> X, y = load_wine(return_X_y=True)
+    >>> X = scale(X)
+    >>> teacher = HistGradientBoostingClassifier(random_state=0).fit(X, y)
+    >>> student = DistilledLogisticRegression(teacher, temperature=2.0).fit(X)
+    >>> student.classes_
+    array([0, 1, 2])
+    >>> round(student.score(X, y), 2)
+    1.0
+    """
+
+    _parameter_constraints = {
+        **BaseDistiller._parameter_constraints,
+        "penalty": [StrOptions({"l2"}), None],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        teacher,
+        *,
+        temperature=2.0,
+        alpha=0.0,
+        penalty="l2",
+        C=1.0,
+        fit_intercept=True,
+        tol=1e-4,
+        max_iter=100,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.teacher = teacher
+        self.temperature = temperature
+        self.alpha = alpha
+        self.penalty = penalty
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def _fit_targets(self, X, Q, sample_weight):
+        n_samples, n_classes = Q.shape
+        n_features = X.shape[1]
+        if sample_weight is None:
+            sample_weight = np.ones(n_samples)
+        weight_sum = sample_weight.sum()
+        s = sample_weight / weight_sum
+        l2 = 1.0 / (self.C * weight_sum) if self.penalty == "l2" else 0.0
+        binary = n_classes == 2
+        n_out = 1 if binary else n_classes
+        shape = (n_out, n_features + self.fit_intercept)
+
+        coef0 = self._warm_start_coef(shape)
+        if coef0 is None:
+            coef0 = initial_coef(
+                X, _centred_log_targets(Q), s, l2, self.fit_intercept
+            )
+        if binary:
+            loss_grad, target = binary_loss_grad, np.ascontiguousarray(Q[:, 1])
+        else:
+            loss_grad, target = multinomial_loss_grad, np.ascontiguousarray(Q.T)
+        result = scipy.optimize.minimize(
+            loss_grad,
+            coef0.ravel(),
+            method="L-BFGS-B",
+            jac=True,
+            args=(X, target, s, l2, self.fit_intercept),
+            options={
+                "maxiter": self.max_iter,
+                "maxls": 50,
+                "gtol": self.tol,
+                "ftol": 64 * np.finfo(float).eps,
+            },
+        )
+        if result.status != 0:
+            warnings.warn(
+                f"{type(self).__name__}: L-BFGS did not converge within "
+                f"max_iter={self.max_iter} iterations ({result.message}); "
+                "increase max_iter, scale the data (e.g. StandardScaler) or "
+                "raise tol.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        if self.verbose:
+            print(
+                f"{type(self).__name__}: {result.nit} L-BFGS iterations, "
+                f"loss {result.fun:.6g}"
+            )
+        coef = result.x.reshape(shape) * self.temperature
+        self.coef_ = np.ascontiguousarray(coef[:, :n_features])
+        self.intercept_ = coef[:, -1].copy() if self.fit_intercept else np.zeros(n_out)
+        self.n_iter_ = np.array([result.nit], dtype=np.int32)
+
+    def _warm_start_coef(self, shape):
+        """The previous solution on the fitting scale, when it fits the shape."""
+        if not self.warm_start or not hasattr(self, "coef_"):
+            return None
+        coef = self.coef_
+        if self.fit_intercept:
+            coef = np.column_stack([coef, self.intercept_])
+        if coef.shape != shape:
+            return None
+        return coef / self.temperature
+
+    def decision_function(self, X):
+        """Logits of the student on the teacher's scale.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, the logit of ``classes_[1]``.
+        """
+        X = self._validate_predict_X(X)
+        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True)
+        scores = np.asarray(scores, dtype=np.float64) + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Predict the class of each row of X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(np.intp)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def predict_proba(self, X):
+        """Class probabilities on the teacher's scale.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Column ``k`` is the probability of ``classes_[k]``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            p = expit(scores)
+            return np.column_stack([1.0 - p, p])
+        return softmax(scores, axis=1)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`, computed stably.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return np.column_stack([log_expit(-scores), log_expit(scores)])
+        return log_softmax(scores, axis=1)
+
+    def to_sklearn(self):
+        """Return a fitted scikit-learn ``LogisticRegression`` with no teacher.
+
+        Its predictions and probabilities equal this student's, so it can be
+        pickled, exported (skops, ONNX) and deployed without skdistill or
+        torch.
+
+        Returns
+        -------
+        model : sklearn.linear_model.LogisticRegression
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from skdistill import DistilledLogisticRegression
+        >>> X, y = load_iris(return_X_y=True)
+        >>> student = DistilledLogisticRegression(GaussianNB()).fit(X, y)
+        >>> plain = student.to_sklearn()
+        >>> type(plain).__name__, bool((plain.predict(X) == student.predict(X)).all())
+        ('LogisticRegression', True)
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        model = LogisticRegression(
+            C=self.C if self.penalty == "l2" else np.inf,
+            fit_intercept=self.fit_intercept,
+            tol=self.tol,
+            max_iter=self.max_iter,
+        )
+        model.classes_ = self.classes_.copy()
+        model.coef_ = self.coef_.copy()
+        model.intercept_ = self.intercept_.copy()
+        model.n_iter_ = self.n_iter_.copy()
+        model.n_features_in_ = self.n_features_in_
+        if hasattr(self, "feature_names_in_"):
+            model.feature_names_in_ = self.feature_names_in_.copy()
+        return model

@@ -1,0 +1,66 @@
+"""Agreement between a student and its teacher."""
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["fidelity_score"]
+
+
+def _student_and_input(estimator, X):
+    """The fitted student inside ``estimator`` and the X it sees."""
+    estimator = getattr(estimator, "best_estimator_", estimator)
+    if isinstance(estimator, Pipeline):
+        X = estimator[:-1].transform(X) if len(estimator) > 1 else X
+        return _student_and_input(estimator[-1], X)
+    return estimator, X
+
+
+def fidelity_score(estimator, X, y=None, *, sample_weight=None):
+    """Fraction of rows on which a student predicts the teacher's top class.
+
+    The signature is that of a scorer, so ``scoring=fidelity_score`` works
+    in ``GridSearchCV`` and ``cross_val_score``; ``y`` is ignored, so it also
+    works on unlabelled data.
+
+    Parameters
+    ----------
+    estimator : fitted student
+        A fitted skdistill student, or a fitted ``Pipeline`` (or search
+        object) whose last step is one; the teacher sees what the student
+        sees.
+    X : array-like of shape (n_samples, n_features)
+        Rows to compare on.
+    y : None
+        Ignored; present for the scorer signature.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Row weights of the agreement.
+
+    Returns
+    -------
+    score : float
+        Weighted top-1 agreement, in ``[0, 1]``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skdistill import DistilledLogisticRegression, fidelity_score
+    >>> X, y = load_iris(return_X_y=True)
+    >>> student = DistilledLogisticRegression(GaussianNB()).fit(X, y)
+    >>> fidelity_score(student, X) > 0.9
+    True
+    """
+    student, X_student = _student_and_input(estimator, X)
+    check_is_fitted(student)
+    teacher = getattr(student, "teacher_", None)
+    if teacher is None:
+        raise ValueError(
+            f"fidelity_score: {type(student).__name__} has no teacher_ (it was "
+            "fitted from teacher_logits alone); pass a teacher to the student "
+            "to measure fidelity."
+        )
+    logits = teacher.predict_logits(X_student)
+    teacher_pred = student.classes_[np.argmax(logits, axis=1)]
+    student_pred = student.predict(X_student)
+    return float(np.average(teacher_pred == student_pred, weights=sample_weight))

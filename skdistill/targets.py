@@ -1,0 +1,180 @@
+"""Soft targets: softening logits, mixing in hard labels, soft-label weighting.
+
+Every student is fitted to a matrix of target distributions ``Q`` with row
+weights ``w``. This module holds the pure functions that build ``Q`` from a
+teacher's logits and, for students without a native soft-target solver,
+turn ``(X, Q, w)`` into replicated rows with hard labels and weights.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import log_softmax
+
+__all__ = [
+    "PROBA_FLOOR",
+    "REPLICATE_THRESHOLD",
+    "mix_hard_labels",
+    "proba_to_logits",
+    "replicate_rows",
+    "soften",
+]
+
+#: Probabilities are clipped to this floor before taking logs, so a
+#: probability of 0 becomes the finite logit ``log(1e-300) ~ -690.8`` and no
+#: ``-inf - -inf`` can make a NaN. Softened at temperature T, such a class
+#: keeps ``1e-300 ** (1 / T)`` of the weight of a sure class: 1e-30 at T = 10,
+#: 1e-3 at T = 100.
+PROBA_FLOOR = 1e-300
+
+#: Default threshold of :func:`replicate_rows`: a replicated row whose target
+#: probability ``Q[i, k]`` is at most this is dropped. Its share of the loss
+#: is below 1e-8 per row, far under any solver's tolerance.
+REPLICATE_THRESHOLD = 1e-8
+
+
+def soften(logits, temperature):
+    """Return the temperature-softened distributions ``softmax(logits / T)``.
+
+    Computed in float64 through a max-shifted log-softmax, so it is exact for
+    logits of any magnitude (``+-1e4`` included) and any ``T > 0``.
+
+    Parameters
+    ----------
+    logits : array-like of shape (n_samples, n_classes)
+        Teacher logits; ``-inf`` (a class of probability 0) is allowed as long
+        as one entry of each row is finite.
+    temperature : float
+        Softening temperature ``T > 0``; ``T > 1`` flattens, ``T < 1``
+        sharpens.
+
+    Returns
+    -------
+    P : ndarray of shape (n_samples, n_classes), dtype float64
+        Rows are non-negative and sum to 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdistill.targets import soften
+    >>> soften(np.array([[0.0, np.log(3.0)]]), 1.0).round(3)
+    array([[0.25, 0.75]])
+    >>> soften(np.array([[0.0, 1e4]]), 100.0)[0, 1] > 0.99
+    True
+    """
+    z = np.asarray(logits, dtype=np.float64) / float(temperature)
+    return np.exp(log_softmax(z, axis=1))
+
+
+def mix_hard_labels(P, y_index, alpha):
+    """Return ``Q = (1 - alpha) * P + alpha * onehot(y)``.
+
+    Cross-entropy is linear in its target, so fitting ``Q`` is exactly the
+    distillation loss ``alpha * CE(y) + (1 - alpha) * CE(P)``.
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_samples, n_classes)
+        Softened teacher distributions.
+    y_index : ndarray of shape (n_samples,) of int or None
+        Column of each row's true class in ``P``; may be None when
+        ``alpha == 0``.
+    alpha : float in [0, 1]
+        Weight of the hard labels.
+
+    Returns
+    -------
+    Q : ndarray of shape (n_samples, n_classes), dtype float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdistill.targets import mix_hard_labels
+    >>> mix_hard_labels(np.array([[0.5, 0.5]]), np.array([1]), 0.5)
+    array([[0.25, 0.75]])
+    """
+    Q = np.array(P, dtype=np.float64)
+    if alpha == 0:
+        return Q
+    if y_index is None:
+        raise ValueError("mix_hard_labels: alpha > 0 needs y_index, got None.")
+    Q *= 1.0 - alpha
+    Q[np.arange(Q.shape[0]), y_index] += alpha
+    return Q
+
+
+def proba_to_logits(proba):
+    """Return logits whose softmax is ``proba`` (row-normalised).
+
+    Probabilities are clipped to :data:`PROBA_FLOOR` first, so zeros give
+    large finite negative logits instead of ``-inf``.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Non-negative class probabilities.
+
+    Returns
+    -------
+    logits : ndarray of shape (n_samples, n_classes), dtype float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdistill.targets import proba_to_logits, soften
+    >>> z = proba_to_logits(np.array([[0.2, 0.8, 0.0]]))
+    >>> bool(np.isfinite(z).all())
+    True
+    >>> soften(z, 1.0).round(6)
+    array([[0.2, 0.8, 0. ]])
+    """
+    return np.log(np.maximum(np.asarray(proba, dtype=np.float64), PROBA_FLOOR))
+
+
+def replicate_rows(X, Q, sample_weight=None, *, threshold=REPLICATE_THRESHOLD):
+    """Soft-label weighting: one row per (sample, class) with weight ``w * Q``.
+
+    Row ``i`` is repeated once for every class ``k`` with ``Q[i, k] >
+    threshold``, labelled ``k`` and weighted ``sample_weight[i] * Q[i, k]``.
+    A classifier fitted with these weights minimises exactly the
+    soft-target cross-entropy (log-loss models) or Gini impurity (trees) of
+    ``(X, Q, w)``, up to the dropped weights.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Input rows; sparse input stays sparse (CSR).
+    Q : ndarray of shape (n_samples, n_classes)
+        Target distributions.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights; ones when None.
+    threshold : float, default=1e-8
+        Target probabilities at or below this are dropped. ``0`` keeps every
+        positive probability (exact).
+
+    Returns
+    -------
+    X_rep : {ndarray, sparse matrix} of shape (n_kept, n_features)
+    y_rep : ndarray of shape (n_kept,) of int
+        Class column of each replicated row.
+    w_rep : ndarray of shape (n_kept,) of float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdistill.targets import replicate_rows
+    >>> X = np.array([[1.0], [2.0]])
+    >>> Q = np.array([[0.25, 0.75], [1.0, 0.0]])
+    >>> X_rep, y_rep, w_rep = replicate_rows(X, Q)
+    >>> X_rep.ravel(), y_rep, w_rep
+    (array([1., 1., 2.]), array([0, 1, 0]), array([0.25, 0.75, 1.  ]))
+    """
+    Q = np.asarray(Q, dtype=np.float64)
+    rows, cols = np.nonzero(Q > threshold)
+    w = Q[rows, cols]
+    if sample_weight is not None:
+        w = w * np.asarray(sample_weight, dtype=np.float64)[rows]
+    if sp.issparse(X):
+        X_rep = X.tocsr()[rows]
+    else:
+        X_rep = np.asarray(X)[rows]
+    return X_rep, cols, w

@@ -1,0 +1,654 @@
+"""Teachers: run a trained model and return its logits as NumPy.
+
+A teacher is anything with ``predict_logits(X) -> ndarray (n_samples,
+n_classes)`` and a ``classes`` property (the label of each output column, or
+None for ``0..K-1``). :func:`as_teacher` turns what a user passes into one:
+
+- :class:`TorchTeacher` runs a PyTorch ``nn.Module`` in batches on the GPU
+  when there is one, and remembers the logits of rows it has seen;
+- :class:`SklearnTeacher` wraps a fitted scikit-learn classifier;
+- :class:`CallableTeacher` wraps a function ``X -> logits``.
+
+torch is imported only when a torch teacher is used, so students distilled
+from scikit-learn teachers never pay for it.
+"""
+
+import io
+import sys
+import warnings
+import weakref
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+
+from skdistill._sklearn import Interval, StrOptions
+from skdistill.targets import PROBA_FLOOR, proba_to_logits
+
+__all__ = [
+    "CallableTeacher",
+    "SklearnTeacher",
+    "TorchTeacher",
+    "as_teacher",
+    "resolve_device",
+]
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _is_torch_module(obj):
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(obj, torch.nn.Module)
+
+
+def _is_tensor(obj):
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(obj, torch.Tensor)
+
+
+def resolve_device(device="auto"):
+    """Return the ``torch.device`` a teacher runs on.
+
+    Parameters
+    ----------
+    device : str or torch.device, default="auto"
+        ``"auto"`` picks CUDA when it is available, else the CPU; any other
+        value is passed to ``torch.device``.
+
+    Returns
+    -------
+    torch.device
+
+    Examples
+    --------
+    >>> from skdistill.teachers import resolve_device
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    torch = _torch()
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise ValueError(
+            f"TorchTeacher: device={device!r} is not a device torch knows; "
+            "use 'auto', 'cpu', 'cuda' or 'cuda:N'."
+        ) from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"TorchTeacher: device={device!r} but CUDA is not available on this "
+            "machine; use device='auto' (CUDA when present, else CPU) or 'cpu'."
+        )
+    return resolved
+
+
+def _logit_matrix(output, kind):
+    """Model output of shape (n,), (n, 1) or (n, K) -> float64 logits (n, K).
+
+    A single column is the binary case: a logit ``z`` means ``[0, z]``, a
+    probability ``p`` means ``[1 - p, p]``.
+    """
+    out = np.asarray(output, dtype=np.float64)
+    if out.ndim == 2 and out.shape[1] == 1:
+        out = out[:, 0]
+    if out.ndim == 1:
+        if kind == "logits":
+            return np.column_stack([np.zeros_like(out), out])
+        if kind == "log_proba":
+            out = np.exp(out)
+        return proba_to_logits(np.column_stack([1.0 - out, out]))
+    if out.ndim != 2:
+        raise ValueError(
+            f"the teacher returned an array of shape {out.shape}; a teacher must "
+            "return one row of class scores per sample, shape (n_samples, "
+            "n_classes), or (n_samples,) for a single binary logit."
+        )
+    if kind == "proba":
+        return proba_to_logits(out)
+    if kind == "log_proba":
+        return np.maximum(out, np.log(PROBA_FLOOR))
+    return out
+
+
+class _RowCache:
+    """Teacher outputs keyed by the content of each input row.
+
+    Keys are exact row contents (bytes), never object identity, so a row is
+    served from the cache only when the model would see the very same input.
+    """
+
+    def __init__(self):
+        self._index = {}
+        self._values = None
+        self._size = 0
+
+    def __len__(self):
+        return self._size
+
+    def positions(self, keys):
+        index = self._index
+        return np.fromiter(
+            (index.get(k, -1) for k in keys), dtype=np.intp, count=len(keys)
+        )
+
+    def add(self, keys, values):
+        start = self._size
+        stop = start + len(keys)
+        if self._values is None:
+            self._values = np.empty((max(stop, 1024),) + values.shape[1:], values.dtype)
+        elif self._values.shape[1:] != values.shape[1:]:
+            raise ValueError(
+                f"the teacher returned {values.shape[1:]} outputs per row but "
+                f"returned {self._values.shape[1:]} for earlier rows; a teacher's "
+                "output shape must not change between calls."
+            )
+        elif stop > len(self._values):
+            grown = np.empty(
+                (max(stop, 2 * len(self._values)),) + values.shape[1:],
+                self._values.dtype,
+            )
+            grown[:start] = self._values[:start]
+            self._values = grown
+        self._values[start:stop] = values
+        self._index.update(zip(keys, range(start, stop)))
+        self._size = stop
+
+    def take(self, positions):
+        return self._values[positions]
+
+
+def _row_keys(X, dtype):
+    """Hashable keys, one per row of X, or None when X cannot be keyed.
+
+    Numeric rows are keyed by their bytes in ``dtype`` (what the model sees);
+    sparse rows by their canonical CSR indices and values; strings by
+    themselves. The namespace separates keys of different layouts.
+    """
+    if sp.issparse(X):
+        X = sp.csr_array(X, dtype=dtype, copy=True)
+        X.sum_duplicates()
+        X.eliminate_zeros()
+        ptr, ind, data = X.indptr, X.indices.astype(np.int64), X.data
+        keys = [
+            ind[a:b].tobytes() + data[a:b].tobytes()
+            for a, b in zip(ptr[:-1].tolist(), ptr[1:].tolist())
+        ]
+        return ("csr", X.shape[1], np.dtype(dtype).str), keys
+    if isinstance(X, (list, tuple)) and all(isinstance(r, (str, bytes)) for r in X):
+        return ("str",), list(X)
+    arr = np.asarray(X)
+    if arr.dtype.kind in "US":
+        return (("str",), arr.tolist()) if arr.ndim == 1 else None
+    if arr.dtype.kind not in "biuf" or arr.ndim < 1:
+        return None
+    arr = np.ascontiguousarray(arr, dtype=dtype if dtype is not None else arr.dtype)
+    rows = arr.reshape(arr.shape[0], -1)
+    void = rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize)))
+    return ("dense", arr.shape[1:], arr.dtype.str), void.ravel().tolist()
+
+
+def _take_rows(X, rows):
+    if hasattr(X, "iloc"):
+        return X.iloc[rows]
+    if isinstance(X, (list, tuple)):
+        return [X[i] for i in rows]
+    if sp.issparse(X):
+        return X.tocsr()[rows]
+    return X[rows]
+
+
+# Input dtype used to key rows in the cache; others (bfloat16) key as float32.
+_NUMPY_DTYPES = {"torch.float64": np.float64, "torch.float16": np.float16}
+
+
+class TorchTeacher(BaseEstimator):
+    """A trained PyTorch classifier used as a teacher.
+
+    The module is moved once to ``device`` and run in eval mode under
+    ``torch.inference_mode()``, in batches; its outputs come back to the CPU
+    as NumPy. On CUDA out-of-memory the batch is halved and inference goes on.
+
+    A ``TorchTeacher`` is a frozen, shared object: ``clone`` returns the same
+    teacher, so a grid search never copies the model, and it remembers the
+    outputs of the rows it has run (keyed by row content), so a search over
+    ``temperature`` runs each distinct row through the model once.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The trained model. It maps a batch to class scores of shape
+        ``(batch, n_classes)``, or ``(batch,)`` / ``(batch, 1)`` for a
+        binary model; an output with a ``.logits`` attribute is understood.
+    device : str or torch.device, default="auto"
+        ``"auto"`` uses CUDA when available, else the CPU.
+    batch_size : int, default=1024
+        Rows per forward pass.
+    output : {"logits", "proba", "log_proba"}, default="logits"
+        What the module returns.
+    classes : array-like of shape (n_classes,), default=None
+        Label of each output column; ``0..K-1`` when None.
+    preprocess : callable, default=None
+        ``preprocess(batch) -> tensor | dict of tensors`` turns a batch of
+        raw inputs (a slice of X: rows of an array, or a list of strings) into
+        model inputs; a dict is passed as keyword arguments. When None, X is
+        numeric (NumPy, pandas, SciPy sparse densified per batch, or a
+        tensor) and is cast to the module's parameter dtype.
+    cache : bool, default=True
+        Remember the outputs of rows already run. The cache is keyed by row
+        content and is emptied when the module's parameters change; it is not
+        pickled.
+
+    See Also
+    --------
+    skdistill.DistilledLogisticRegression : A student taught by this teacher.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from skdistill import TorchTeacher
+    >>> _ = torch.manual_seed(0)
+    >>> teacher = TorchTeacher(torch.nn.Linear(4, 3), device="cpu")
+    >>> teacher.predict_logits(np.ones((5, 4))).shape
+    (5, 3)
+    >>> teacher.predict_proba(np.ones((2, 4))).sum(axis=1)
+    array([1., 1.])
+    """
+
+    _parameter_constraints = {
+        "module": "no_validation",
+        "device": "no_validation",
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "output": [StrOptions({"logits", "proba", "log_proba"})],
+        "classes": ["array-like", None],
+        "preprocess": [callable, None],
+        "cache": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        module,
+        *,
+        device="auto",
+        batch_size=1024,
+        output="logits",
+        classes=None,
+        preprocess=None,
+        cache=True,
+    ):
+        self.module = module
+        self.device = device
+        self.batch_size = batch_size
+        self.output = output
+        self.classes = classes
+        self.preprocess = preprocess
+        self.cache = cache
+
+    def __sklearn_clone__(self):
+        return self
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_cache", None)
+        state.pop("_placed", None)
+        state.pop("_run_batch_size", None)
+        if _is_torch_module(self.module):
+            buffer = io.BytesIO()
+            _torch().save(self.module, buffer)
+            state["module"] = buffer.getvalue()
+        return state
+
+    def __setstate__(self, state):
+        module = state.get("module")
+        if isinstance(module, bytes):
+            torch = _torch()
+            map_location = "cuda" if torch.cuda.is_available() else "cpu"
+            state["module"] = torch.load(
+                io.BytesIO(module), map_location=map_location, weights_only=False
+            )
+        super().__setstate__(state)
+
+    def _device_and_dtype(self):
+        """Move the module once; return its device and input dtype."""
+        device = resolve_device(self.device)
+        placed = getattr(self, "_placed", None)
+        if placed is None or placed[0] is not self.module or placed[1] != device:
+            self.module.to(device)
+            self._placed = (self.module, device)
+        dtype = next(
+            (p.dtype for p in self.module.parameters() if p.is_floating_point()),
+            _torch().float32,
+        )
+        return device, dtype
+
+    def _state_fingerprint(self):
+        """Changes whenever a parameter or buffer is replaced or updated."""
+        tensors = list(self.module.parameters()) + list(self.module.buffers())
+        return (
+            id(self.module),
+            self.output,
+            id(self.preprocess),
+            tuple((id(t), t._version) for t in tensors),
+        )
+
+    def predict_logits(self, X):
+        """Run the module on X and return its logits.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, tensor or sequence of shape (n_samples, ...)
+            Model inputs; anything ``preprocess`` understands when it is set.
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples, n_classes), dtype float64
+            Probability outputs are turned into logits (their log, clipped).
+        """
+        self._validate_params()
+        if not _is_torch_module(self.module):
+            raise TypeError(
+                f"TorchTeacher: module={self.module!r} is not a torch.nn.Module; "
+                "pass the trained network (or use the function itself as the "
+                "teacher if it is a callable returning logits)."
+            )
+        n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+        device, dtype = self._device_and_dtype()
+        np_dtype = _NUMPY_DTYPES.get(str(dtype), np.float32)
+        keyed = None
+        if self.cache and not _is_tensor(X):
+            keyed = _row_keys(X, None if self.preprocess is not None else np_dtype)
+        if keyed is None:
+            return _logit_matrix(self._forward(X, n_rows, device, dtype), self.output)
+
+        namespace, keys = keyed
+        fingerprint = self._state_fingerprint()
+        cache = getattr(self, "_cache", None)
+        if cache is None or cache[0] != fingerprint:
+            cache = (fingerprint, {})
+            self._cache = cache
+        store = cache[1].setdefault(namespace, _RowCache())
+        positions = store.positions(keys)
+        missing = np.flatnonzero(positions < 0)
+        if missing.size:
+            new = {}
+            first_rows = []
+            for i in missing.tolist():
+                key = keys[i]
+                if key not in new:
+                    new[key] = len(new)
+                    first_rows.append(i)
+                positions[i] = len(store) + new[key]
+            outputs = self._forward(
+                _take_rows(X, first_rows), len(first_rows), device, dtype
+            )
+            store.add(list(new), outputs)
+        return _logit_matrix(store.take(positions), self.output)
+
+    def predict_proba(self, X):
+        """Return the teacher's class probabilities (softmax of its logits).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Model inputs, as for :meth:`predict_logits`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        from skdistill.targets import soften
+
+        return soften(self.predict_logits(X), 1.0)
+
+    def _forward(self, X, n_rows, device, dtype):
+        """Run all rows of X through the module, halving the batch on OOM."""
+        torch = _torch()
+        if hasattr(X, "iloc") and self.preprocess is None:
+            X = X.to_numpy()
+        if sp.issparse(X):
+            X = X.tocsr()
+        batch_size = getattr(self, "_run_batch_size", self.batch_size)
+        batch_size = min(batch_size, self.batch_size)
+        outputs = []
+        was_training = self.module.training
+        self.module.eval()
+        try:
+            with torch.inference_mode():
+                start = 0
+                while start < n_rows:
+                    stop = min(start + batch_size, n_rows)
+                    try:
+                        out = self._run_batch(X, start, stop, device, dtype)
+                    except torch.OutOfMemoryError:
+                        if batch_size == 1 or device.type != "cuda":
+                            raise
+                        batch_size = max(1, batch_size // 2)
+                        self._run_batch_size = batch_size
+                        torch.cuda.empty_cache()
+                        continue
+                    outputs.append(out)
+                    start = stop
+        finally:
+            self.module.train(was_training)
+        if not outputs:
+            return np.empty((0, 0))
+        return np.concatenate(outputs)
+
+    def _run_batch(self, X, start, stop, device, dtype):
+        torch = _torch()
+        if self.preprocess is not None:
+            batch = X.iloc[start:stop] if hasattr(X, "iloc") else X[start:stop]
+            inputs = self.preprocess(batch)
+        elif _is_tensor(X):
+            inputs = X[start:stop]
+        else:
+            batch = X[start:stop]
+            batch = batch.toarray() if sp.issparse(batch) else np.asarray(batch)
+            inputs = torch.from_numpy(np.ascontiguousarray(batch)).to(dtype)
+        if isinstance(inputs, dict):
+            out = self.module(**{k: _to_device(v, device) for k, v in inputs.items()})
+        else:
+            out = self.module(_to_device(inputs, device))
+        if hasattr(out, "logits"):
+            out = out.logits
+        if not _is_tensor(out):
+            raise TypeError(
+                f"TorchTeacher: the module returned {type(out).__name__}; it must "
+                "return a tensor of class scores (or an object with a .logits "
+                "tensor)."
+            )
+        if out.is_floating_point() and out.dtype != torch.float64:
+            out = out.float()
+        return out.cpu().numpy()
+
+
+def _to_device(value, device):
+    return value.to(device, non_blocking=True) if _is_tensor(value) else value
+
+
+class SklearnTeacher(BaseEstimator):
+    """A fitted scikit-learn classifier used as a teacher.
+
+    Logits are the log of ``predict_proba`` (clipped at
+    :data:`skdistill.targets.PROBA_FLOOR`), or ``decision_function`` when the
+    classifier has no ``predict_proba``. Column ``k`` is ``classes_[k]``.
+
+    Parameters
+    ----------
+    estimator : fitted classifier
+        A fitted scikit-learn classifier (a ``FrozenEstimator`` too).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skdistill.teachers import SklearnTeacher
+    >>> X, y = load_iris(return_X_y=True)
+    >>> teacher = SklearnTeacher(LogisticRegression(max_iter=1000).fit(X, y))
+    >>> teacher.predict_logits(X[:2]).shape, teacher.classes
+    ((2, 3), array([0, 1, 2]))
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    @property
+    def classes(self):
+        return self.estimator.classes_
+
+    def predict_logits(self, X):
+        """Return the classifier's logits on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples, n_classes), dtype float64
+        """
+        if hasattr(self.estimator, "predict_proba"):
+            return _logit_matrix(self.estimator.predict_proba(X), "proba")
+        return _logit_matrix(self.estimator.decision_function(X), "logits")
+
+
+class CallableTeacher(BaseEstimator):
+    """A function ``X -> logits`` used as a teacher.
+
+    Parameters
+    ----------
+    func : callable
+        Returns logits of shape ``(n_samples, n_classes)``, or
+        ``(n_samples,)`` for a single binary logit. Column ``k`` is class
+        ``classes[k]``.
+    classes : array-like of shape (n_classes,), default=None
+        Label of each column; ``0..K-1`` when None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdistill.teachers import CallableTeacher
+    >>> CallableTeacher(lambda X: X @ np.ones((2, 3))).predict_logits(np.eye(2))
+    array([[1., 1., 1.],
+           [1., 1., 1.]])
+    """
+
+    def __init__(self, func, *, classes=None):
+        self.func = func
+        self.classes = classes
+
+    def predict_logits(self, X):
+        """Return ``func(X)`` as a float64 logit matrix.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples, n_classes), dtype float64
+        """
+        out = self.func(X)
+        if _is_tensor(out):
+            out = out.detach().cpu().numpy()
+        return _logit_matrix(out, "logits")
+
+
+_TEACHER_TYPES = (TorchTeacher, SklearnTeacher, CallableTeacher)
+
+# One TorchTeacher per bare module, so its row cache lives as long as the
+# module and serves every clone of a student in a search.
+_MODULE_TEACHERS = weakref.WeakKeyDictionary()
+
+
+def _is_fitted(estimator):
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
+
+
+def as_teacher(teacher, X=None, y=None, sample_weight=None, *, owner="as_teacher"):
+    """Turn what a user passes as ``teacher`` into a teacher object.
+
+    Parameters
+    ----------
+    teacher : TorchTeacher, torch.nn.Module, classifier or callable
+        A :class:`TorchTeacher` (or other teacher object) is used as-is; a
+        bare ``nn.Module`` is wrapped in a ``TorchTeacher`` with defaults; a
+        fitted scikit-learn classifier (also inside
+        ``sklearn.frozen.FrozenEstimator``) is used as-is; an unfitted one is
+        cloned and fitted on ``(X, y, sample_weight)``; a callable returns
+        logits.
+    X, y, sample_weight : array-like, default=None
+        Training data, used only to fit an unfitted scikit-learn teacher.
+    owner : str, default="as_teacher"
+        Name used in error messages (the student's class).
+
+    Returns
+    -------
+    TorchTeacher, SklearnTeacher or CallableTeacher
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skdistill.teachers import as_teacher
+    >>> X, y = load_iris(return_X_y=True)
+    >>> as_teacher(GaussianNB(), X, y).estimator.classes_
+    array([0, 1, 2])
+    """
+    if isinstance(teacher, _TEACHER_TYPES):
+        return teacher
+    if _is_torch_module(teacher):
+        if teacher not in _MODULE_TEACHERS:
+            _MODULE_TEACHERS[teacher] = TorchTeacher(teacher)
+        return _MODULE_TEACHERS[teacher]
+    if hasattr(teacher, "fit") and (
+        hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")
+    ):
+        if _is_fitted(teacher):
+            return SklearnTeacher(teacher)
+        if y is None:
+            raise ValueError(
+                f"{owner}: the teacher {teacher!r} is not fitted and y is None; "
+                "fit the teacher first, or pass y so that it is trained inside "
+                "fit."
+            )
+        estimator = clone(teacher)
+        if sample_weight is None:
+            estimator.fit(X, y)
+        elif has_fit_parameter(estimator, "sample_weight"):
+            estimator.fit(X, y, sample_weight=sample_weight)
+        else:
+            warnings.warn(
+                f"{owner}: the teacher {type(teacher).__name__} does not accept "
+                "sample_weight, so it is trained without the weights; fit it "
+                "yourself and pass the fitted teacher to control this.",
+                UserWarning,
+                stacklevel=3,
+            )
+            estimator.fit(X, y)
+        return SklearnTeacher(estimator)
+    if callable(teacher):
+        return CallableTeacher(teacher)
+    if teacher is None:
+        raise ValueError(
+            f"{owner}: teacher=None; pass the model to distil: a TorchTeacher, "
+            "a torch nn.Module, a scikit-learn classifier or a callable "
+            "returning logits (or pass teacher_logits to fit)."
+        )
+    raise TypeError(
+        f"{owner}: teacher={teacher!r} is not a TorchTeacher, a torch nn.Module, "
+        "a scikit-learn classifier with predict_proba or decision_function, or "
+        "a callable returning logits; pass one of those."
+    )

@@ -1,0 +1,199 @@
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import softmax
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from conftest import load_scaled, random_mlp
+from skdistill import DistilledLogisticRegression, TorchTeacher
+from skdistill.targets import replicate_rows, soften
+
+TIGHT = {"tol": 1e-10, "max_iter": 10000}
+
+
+def _teacher_scale_proba(model, X, temperature):
+    """Probabilities of a model fitted at temperature T, on the teacher's scale."""
+    scores = model.decision_function(X)
+    if scores.ndim == 1:
+        scores = np.column_stack([np.zeros_like(scores), scores])
+    return softmax(temperature * scores, axis=1)
+
+
+@pytest.mark.parametrize("name", ["wine", "digits", "breast_cancer"])
+def test_oracle_hard_labels_equal_logistic_regression(name):
+    # alpha=1, T=1: the targets are the labels, so this is LogisticRegression.
+    X, y = load_scaled(name)
+    expected = LogisticRegression(C=0.5, **TIGHT).fit(X, y)
+    student = DistilledLogisticRegression(
+        LogisticRegression(), alpha=1.0, temperature=1.0, C=0.5, **TIGHT
+    ).fit(X, y)
+    assert_allclose(student.predict_proba(X), expected.predict_proba(X), atol=1e-4)
+    assert_array_equal(student.predict(X), expected.predict(X))
+    assert student.coef_.shape == expected.coef_.shape
+
+
+@pytest.mark.parametrize("name", ["wine", "digits", "breast_cancer"])
+@pytest.mark.parametrize("alpha", [0.0, 0.4])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_oracle_soft_targets_equal_replicated_rows(name, alpha, sparse):
+    # Soft-label weighting is the slow exact route: the same objective.
+    X, y = load_scaled(name)
+    n_classes = len(np.unique(y))
+    teacher = TorchTeacher(random_mlp(X.shape[1], n_classes), device="cpu")
+    T = 2.0
+    P = soften(teacher.predict_logits(X), T)
+    Q = (1 - alpha) * P + alpha * np.eye(n_classes)[y]
+    X_fit = sp.csr_matrix(X) if sparse else X
+    X_rep, y_rep, w_rep = replicate_rows(X_fit, Q, threshold=0.0)
+    reference = LogisticRegression(C=0.5, **TIGHT).fit(X_rep, y_rep, w_rep)
+
+    student = DistilledLogisticRegression(
+        teacher, temperature=T, alpha=alpha, C=0.5, **TIGHT
+    ).fit(X_fit, y)
+    assert_allclose(
+        student.predict_proba(X_fit), _teacher_scale_proba(reference, X, T), atol=1e-4
+    )
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_oracle_linear_teacher_is_recovered(n_classes):
+    # Softened targets of a linear teacher are exactly representable, so the
+    # student recovers the teacher's own T = 1 probabilities.
+    X, _ = load_scaled("wine")
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(X.shape[1], n_classes).double()
+    teacher = TorchTeacher(linear, device="cpu")
+    student = DistilledLogisticRegression(teacher, temperature=3.0, C=1e6, **TIGHT)
+    student.fit(X)
+    assert_allclose(student.predict_proba(X), teacher.predict_proba(X), atol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["wine", "breast_cancer"])
+def test_oracle_integer_sample_weight_equals_repeated_rows(name):
+    X, y = load_scaled(name)
+    weights = np.random.default_rng(0).integers(0, 4, size=len(y))
+    teacher = TorchTeacher(random_mlp(X.shape[1], len(np.unique(y))), device="cpu")
+    params = {"temperature": 2.0, "alpha": 0.3, **TIGHT}
+    weighted = DistilledLogisticRegression(teacher, **params)
+    weighted.fit(X, y, sample_weight=weights)
+    repeated = DistilledLogisticRegression(teacher, **params)
+    repeated.fit(np.repeat(X, weights, axis=0), np.repeat(y, weights))
+    # The objectives are identical; only where L-BFGS stops differs.
+    assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-5)
+    assert_allclose(weighted.coef_, repeated.coef_, atol=1e-4)
+
+
+def test_penalty_none_and_no_intercept_equal_logistic_regression():
+    X, y = load_scaled("wine")
+    X = X[:, :3]  # not separable, so the unpenalised optimum is finite
+    expected = LogisticRegression(C=np.inf, fit_intercept=False, **TIGHT).fit(X, y)
+    student = DistilledLogisticRegression(
+        LogisticRegression(),
+        alpha=1.0,
+        temperature=1.0,
+        penalty=None,
+        fit_intercept=False,
+        **TIGHT,
+    ).fit(X, y)
+    assert_allclose(student.predict_proba(X), expected.predict_proba(X), atol=1e-5)
+    assert_array_equal(student.intercept_, 0.0)
+
+
+@pytest.mark.parametrize("name", ["wine", "breast_cancer"])
+def test_to_sklearn_is_a_plain_equivalent_logistic_regression(name):
+    X, y = load_scaled(name)
+    teacher = TorchTeacher(random_mlp(X.shape[1], len(np.unique(y))), device="cpu")
+    student = DistilledLogisticRegression(teacher, temperature=3.0).fit(X)
+    plain = student.to_sklearn()
+    assert type(plain) is LogisticRegression
+    assert np.abs(plain.predict_proba(X) - student.predict_proba(X)).max() < 1e-6
+    assert_array_equal(plain.predict(X), student.predict(X))
+    assert_allclose(plain.decision_function(X), student.decision_function(X))
+    assert b"torch" not in pickle.dumps(plain)
+    assert b"skdistill" not in pickle.dumps(plain)
+
+
+def test_float32_stays_float32_and_matches_float64():
+    X, y = load_scaled("digits")
+    teacher = TorchTeacher(random_mlp(X.shape[1], 10), device="cpu")
+    s64 = DistilledLogisticRegression(teacher, tol=1e-8, max_iter=2000).fit(X)
+    s32 = DistilledLogisticRegression(teacher, tol=1e-8, max_iter=2000)
+    s32.fit(X.astype(np.float32))
+    assert_allclose(s32.predict_proba(X), s64.predict_proba(X), atol=1e-4)
+
+
+def test_convergence_warning_names_the_fix():
+    X, y = load_scaled("digits")
+    student = DistilledLogisticRegression(LogisticRegression(), max_iter=1)
+    with pytest.warns(ConvergenceWarning, match="max_iter=1 .*increase max_iter"):
+        student.fit(X, y)
+    assert student.n_iter_[0] == 1
+
+
+def test_warm_start_starts_from_the_previous_solution():
+    X, y = load_scaled("digits")
+    student = DistilledLogisticRegression(LogisticRegression(), warm_start=True)
+    student.fit(X, y)
+    first = student.n_iter_[0]
+    student.fit(X, y)
+    assert student.n_iter_[0] < first / 4
+    cold = DistilledLogisticRegression(LogisticRegression()).fit(X, y)
+    assert_allclose(student.predict_proba(X), cold.predict_proba(X), atol=1e-3)
+
+
+def test_ridge_start_saves_iterations():
+    X, y = load_scaled("digits")
+    teacher = TorchTeacher(random_mlp(X.shape[1], 10), device="cpu")
+    student = DistilledLogisticRegression(teacher, **TIGHT).fit(X)
+    zero_start = DistilledLogisticRegression(teacher, warm_start=True, **TIGHT)
+    zero_start.coef_ = np.zeros_like(student.coef_)
+    zero_start.intercept_ = np.zeros_like(student.intercept_)
+    zero_start.fit(X)
+    assert student.n_iter_[0] < zero_start.n_iter_[0]
+    assert_allclose(student.predict_proba(X), zero_start.predict_proba(X), atol=1e-5)
+
+
+def test_probability_methods_agree():
+    X, y = load_scaled("breast_cancer")
+    student = DistilledLogisticRegression(LogisticRegression()).fit(X, y)
+    scores = student.decision_function(X)
+    assert scores.shape == (len(y),)
+    proba = student.predict_proba(X)
+    assert_allclose(proba[:, 1], 1 / (1 + np.exp(-scores)))
+    assert_allclose(student.predict_log_proba(X), np.log(proba), atol=1e-12)
+    assert_array_equal(student.predict(X), student.classes_[proba.argmax(axis=1)])
+
+
+def test_classes_are_all_teacher_classes_even_when_y_lacks_one():
+    X, y = load_scaled("wine")
+    teacher = TorchTeacher(
+        random_mlp(X.shape[1], 3), device="cpu", classes=["a", "b", "c"]
+    )
+    labels = np.array(["a", "b", "c"])[y]
+    keep = labels != "c"
+    student = DistilledLogisticRegression(teacher, alpha=0.5)
+    student.fit(X[keep], labels[keep])
+    assert_array_equal(student.classes_, ["a", "b", "c"])
+    assert student.predict_proba(X).shape == (len(X), 3)
+    assert set(student.predict(X)) <= {"a", "b", "c"}
+
+
+def test_learns_from_the_teacher_alone_without_y():
+    X, y = load_scaled("wine")
+    teacher = LogisticRegression().fit(X, y)
+    student = DistilledLogisticRegression(teacher).fit(X)
+    assert_array_equal(student.classes_, [0, 1, 2])
+    assert student.score(X, y) > 0.95
+
+
+def test_verbose_prints_and_silent_by_default(capsys):
+    X, y = load_scaled("wine")
+    DistilledLogisticRegression(LogisticRegression()).fit(X, y)
+    assert capsys.readouterr().out == ""
+    DistilledLogisticRegression(LogisticRegression(), verbose=1).fit(X, y)
+    assert "L-BFGS iterations" in capsys.readouterr().out
