@@ -1,4 +1,4 @@
-"""skdistill: distil a trained teacher into small, interpretable scikit-learn students."""
+"""skdistill: distil a trained teacher into small, interpretable students."""
 
 from skdistill.linear import DistilledLogisticRegression
 from skdistill.metrics import fidelity_score

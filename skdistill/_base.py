@@ -19,14 +19,27 @@ from sklearn.utils.validation import (
 )
 
 from skdistill._sklearn import Interval, _fit_context
-from skdistill.targets import mix_hard_labels, soften
-from skdistill.teachers import _logit_matrix, as_teacher
+from skdistill.targets import as_logits, mix_hard_labels, soften
+from skdistill.teachers import as_teacher
 
 __all__ = ["BaseDistiller"]
 
 
 def _check_logits(logits, n_samples, owner, source):
     """Validate a teacher's logit matrix; return it as float64 (n, K)."""
+    try:
+        logits = as_logits(logits)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{owner}: {source} is not a numeric array ({exc}); a teacher must "
+            "return numbers, one row of class scores per row of X."
+        ) from exc
+    if logits.ndim != 2:
+        raise ValueError(
+            f"{owner}: {source} has shape {logits.shape}; a teacher must return "
+            "one row of class scores per row of X, shape (n_samples, n_classes), "
+            "or (n_samples,) for a single binary logit."
+        )
     if logits.shape[0] != n_samples:
         raise ValueError(
             f"{owner}: {source} has {logits.shape[0]} rows but X has {n_samples}; "
@@ -103,9 +116,15 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
             check_classification_targets(y)
         n_samples = X.shape[0]
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
+            try:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=np.float64, ensure_non_negative=True
+                )
+            except ValueError as exc:
+                raise ValueError(
+                    f"{owner}: bad sample_weight: {exc} Pass finite, non-negative "
+                    "weights, one per row of X, not all zero."
+                ) from exc
         if self.alpha > 0 and y is None:
             raise ValueError(
                 f"{owner}: alpha={self.alpha} mixes in the hard labels, but y is "
@@ -119,10 +138,10 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         else:
             self.teacher_ = None
         if teacher_logits is None:
-            logits = _logit_matrix(self.teacher_.predict_logits(X_raw), "logits")
+            logits = self.teacher_.predict_logits(X_raw)
             source = "the teacher's output"
         else:
-            logits = _logit_matrix(teacher_logits, "logits")
+            logits = teacher_logits
             source = "teacher_logits"
         logits = _check_logits(logits, n_samples, owner, source)
         self.classes_ = self._teacher_classes(logits.shape[1], source)
@@ -149,7 +168,7 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
             )
         if len(np.unique(classes)) != len(classes):
             raise ValueError(
-                f"{type(self).__name__}: the teacher's classes {list(classes)} "
+                f"{type(self).__name__}: the teacher's classes {classes.tolist()} "
                 "contain duplicates; pass one distinct label per output column."
             )
         return classes
@@ -164,7 +183,7 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         except TypeError as exc:
             raise ValueError(
                 f"{type(self).__name__}: the labels in y ({np.asarray(y).dtype}) "
-                f"cannot be compared with the teacher's classes {list(classes)}; "
+                f"cannot be compared with the teacher's classes {classes.tolist()}; "
                 "pass y with the same label type as the teacher's classes."
             ) from exc
         pos = np.minimum(pos, len(classes) - 1)
@@ -172,8 +191,8 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         if np.any(unknown):
             labels = np.unique(np.asarray(y)[unknown])
             raise ValueError(
-                f"{type(self).__name__}: y contains labels {list(labels)[:10]} "
-                f"that are not among the teacher's classes {list(classes)}; pass "
+                f"{type(self).__name__}: y contains labels {labels.tolist()[:10]} "
+                f"that are not among the teacher's classes {classes.tolist()}; pass "
                 "TorchTeacher(model, classes=...) naming the label of each "
                 "output column, or relabel y."
             )

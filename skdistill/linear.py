@@ -1,4 +1,4 @@
-"""DistilledLogisticRegression: a multinomial logistic regression fitted to soft targets."""
+"""DistilledLogisticRegression: a logistic regression fitted to soft targets."""
 
 import warnings
 from numbers import Integral, Real
@@ -166,9 +166,7 @@ class DistilledLogisticRegression(BaseDistiller):
 
         coef0 = self._warm_start_coef(shape)
         if coef0 is None:
-            coef0 = initial_coef(
-                X, _centred_log_targets(Q), s, l2, self.fit_intercept
-            )
+            coef0 = initial_coef(X, _centred_log_targets(Q), s, l2, self.fit_intercept)
         if binary:
             loss_grad, target = binary_loss_grad, np.ascontiguousarray(Q[:, 1])
         else:
@@ -193,7 +191,7 @@ class DistilledLogisticRegression(BaseDistiller):
                 "increase max_iter, scale the data (e.g. StandardScaler) or "
                 "raise tol.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         if self.verbose:
             print(
@@ -300,7 +298,7 @@ class DistilledLogisticRegression(BaseDistiller):
         >>> from sklearn.naive_bayes import GaussianNB
         >>> from skdistill import DistilledLogisticRegression
         >>> X, y = load_iris(return_X_y=True)
-        >>> student = DistilledLogisticRegression(GaussianNB()).fit(X, y)
+        >>> student = DistilledLogisticRegression(GaussianNB(), max_iter=1000).fit(X, y)
         >>> plain = student.to_sklearn()
         >>> type(plain).__name__, bool((plain.predict(X) == student.predict(X)).all())
         ('LogisticRegression', True)

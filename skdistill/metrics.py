@@ -47,7 +47,7 @@ def fidelity_score(estimator, X, y=None, *, sample_weight=None):
     >>> from sklearn.naive_bayes import GaussianNB
     >>> from skdistill import DistilledLogisticRegression, fidelity_score
     >>> X, y = load_iris(return_X_y=True)
-    >>> student = DistilledLogisticRegression(GaussianNB()).fit(X, y)
+    >>> student = DistilledLogisticRegression(GaussianNB(), max_iter=1000).fit(X, y)
     >>> fidelity_score(student, X) > 0.9
     True
     """

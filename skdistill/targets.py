@@ -13,6 +13,7 @@ from scipy.special import log_softmax
 __all__ = [
     "PROBA_FLOOR",
     "REPLICATE_THRESHOLD",
+    "as_logits",
     "mix_hard_labels",
     "proba_to_logits",
     "replicate_rows",
@@ -58,7 +59,7 @@ def soften(logits, temperature):
     >>> from skdistill.targets import soften
     >>> soften(np.array([[0.0, np.log(3.0)]]), 1.0).round(3)
     array([[0.25, 0.75]])
-    >>> soften(np.array([[0.0, 1e4]]), 100.0)[0, 1] > 0.99
+    >>> bool(soften(np.array([[0.0, 1e4]]), 100.0)[0, 1] > 0.99)
     True
     """
     z = np.asarray(logits, dtype=np.float64) / float(temperature)
@@ -128,6 +129,52 @@ def proba_to_logits(proba):
     array([[0.2, 0.8, 0. ]])
     """
     return np.log(np.maximum(np.asarray(proba, dtype=np.float64), PROBA_FLOOR))
+
+
+def as_logits(output, kind="logits"):
+    """Turn a teacher's output into a float64 logit matrix.
+
+    A single column (shape ``(n,)`` or ``(n, 1)``) is the binary case: a
+    logit ``z`` means ``[0, z]``, a probability ``p`` means ``[1 - p, p]``.
+    Probabilities go through :func:`proba_to_logits`; log-probabilities are
+    clipped at ``log(PROBA_FLOOR)``. Arrays of other shapes are returned as
+    they are, for the caller to reject with its own name in the message.
+
+    Parameters
+    ----------
+    output : array-like of shape (n_samples,) or (n_samples, n_classes)
+        What the teacher returned.
+    kind : {"logits", "proba", "log_proba"}, default="logits"
+        What ``output`` holds.
+
+    Returns
+    -------
+    logits : ndarray of shape (n_samples, n_classes), dtype float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdistill.targets import as_logits
+    >>> as_logits(np.array([2.0, -1.0]))
+    array([[ 0.,  2.],
+           [ 0., -1.]])
+    >>> as_logits(np.array([[0.5], [1.0]]), "proba")[:, 1].round(3)
+    array([-0.693,  0.   ])
+    """
+    out = np.asarray(output, dtype=np.float64)
+    if out.ndim == 2 and out.shape[1] == 1:
+        out = out[:, 0]
+    if out.ndim == 1:
+        if kind == "logits":
+            return np.column_stack([np.zeros_like(out), out])
+        if kind == "log_proba":
+            out = np.exp(out)
+        return proba_to_logits(np.column_stack([1.0 - out, out]))
+    if kind == "proba":
+        return proba_to_logits(out)
+    if kind == "log_proba":
+        return np.maximum(out, np.log(PROBA_FLOOR))
+    return out
 
 
 def replicate_rows(X, Q, sample_weight=None, *, threshold=REPLICATE_THRESHOLD):

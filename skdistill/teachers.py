@@ -26,7 +26,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from skdistill._sklearn import Interval, StrOptions
-from skdistill.targets import PROBA_FLOOR, proba_to_logits
+from skdistill.targets import as_logits, soften
 
 __all__ = [
     "CallableTeacher",
@@ -88,34 +88,6 @@ def resolve_device(device="auto"):
             "machine; use device='auto' (CUDA when present, else CPU) or 'cpu'."
         )
     return resolved
-
-
-def _logit_matrix(output, kind):
-    """Model output of shape (n,), (n, 1) or (n, K) -> float64 logits (n, K).
-
-    A single column is the binary case: a logit ``z`` means ``[0, z]``, a
-    probability ``p`` means ``[1 - p, p]``.
-    """
-    out = np.asarray(output, dtype=np.float64)
-    if out.ndim == 2 and out.shape[1] == 1:
-        out = out[:, 0]
-    if out.ndim == 1:
-        if kind == "logits":
-            return np.column_stack([np.zeros_like(out), out])
-        if kind == "log_proba":
-            out = np.exp(out)
-        return proba_to_logits(np.column_stack([1.0 - out, out]))
-    if out.ndim != 2:
-        raise ValueError(
-            f"the teacher returned an array of shape {out.shape}; a teacher must "
-            "return one row of class scores per sample, shape (n_samples, "
-            "n_classes), or (n_samples,) for a single binary logit."
-        )
-    if kind == "proba":
-        return proba_to_logits(out)
-    if kind == "log_proba":
-        return np.maximum(out, np.log(PROBA_FLOOR))
-    return out
 
 
 class _RowCache:
@@ -296,7 +268,7 @@ class TorchTeacher(BaseEstimator):
         return self
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())
         state.pop("_cache", None)
         state.pop("_placed", None)
         state.pop("_run_batch_size", None)
@@ -366,7 +338,7 @@ class TorchTeacher(BaseEstimator):
         if self.cache and not _is_tensor(X):
             keyed = _row_keys(X, None if self.preprocess is not None else np_dtype)
         if keyed is None:
-            return _logit_matrix(self._forward(X, n_rows, device, dtype), self.output)
+            return as_logits(self._forward(X, n_rows, device, dtype), self.output)
 
         namespace, keys = keyed
         fingerprint = self._state_fingerprint()
@@ -390,7 +362,7 @@ class TorchTeacher(BaseEstimator):
                 _take_rows(X, first_rows), len(first_rows), device, dtype
             )
             store.add(list(new), outputs)
-        return _logit_matrix(store.take(positions), self.output)
+        return as_logits(store.take(positions), self.output)
 
     def predict_proba(self, X):
         """Return the teacher's class probabilities (softmax of its logits).
@@ -404,8 +376,6 @@ class TorchTeacher(BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        from skdistill.targets import soften
-
         return soften(self.predict_logits(X), 1.0)
 
     def _forward(self, X, n_rows, device, dtype):
@@ -428,7 +398,7 @@ class TorchTeacher(BaseEstimator):
                     try:
                         out = self._run_batch(X, start, stop, device, dtype)
                     except torch.OutOfMemoryError:
-                        if batch_size == 1 or device.type != "cuda":
+                        if batch_size == 1:
                             raise
                         batch_size = max(1, batch_size // 2)
                         self._run_batch_size = batch_size
@@ -516,8 +486,8 @@ class SklearnTeacher(BaseEstimator):
         logits : ndarray of shape (n_samples, n_classes), dtype float64
         """
         if hasattr(self.estimator, "predict_proba"):
-            return _logit_matrix(self.estimator.predict_proba(X), "proba")
-        return _logit_matrix(self.estimator.decision_function(X), "logits")
+            return as_logits(self.estimator.predict_proba(X), "proba")
+        return as_logits(self.estimator.decision_function(X), "logits")
 
 
 class CallableTeacher(BaseEstimator):
@@ -559,7 +529,7 @@ class CallableTeacher(BaseEstimator):
         out = self.func(X)
         if _is_tensor(out):
             out = out.detach().cpu().numpy()
-        return _logit_matrix(out, "logits")
+        return as_logits(out, "logits")
 
 
 _TEACHER_TYPES = (TorchTeacher, SklearnTeacher, CallableTeacher)
@@ -635,7 +605,7 @@ def as_teacher(teacher, X=None, y=None, sample_weight=None, *, owner="as_teacher
                 "sample_weight, so it is trained without the weights; fit it "
                 "yourself and pass the fitted teacher to control this.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             estimator.fit(X, y)
         return SklearnTeacher(estimator)

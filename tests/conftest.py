@@ -4,7 +4,11 @@ import torch
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.preprocessing import StandardScaler
 
-DATASETS = {"wine": load_wine, "digits": load_digits, "breast_cancer": load_breast_cancer}
+DATASETS = {
+    "wine": load_wine,
+    "digits": load_digits,
+    "breast_cancer": load_breast_cancer,
+}
 
 
 def load_scaled(name):

@@ -8,7 +8,10 @@ from skdistill import DistilledLogisticRegression
 # The teacher is unfitted, so it is trained inside fit on each check's data
 # (whatever its shape or labels). LogisticRegression is deterministic and
 # takes sample_weight, so weighted and repeated rows give the same teacher.
-ESTIMATORS = [DistilledLogisticRegression(LogisticRegression())]
+ESTIMATORS = [
+    DistilledLogisticRegression(LogisticRegression(max_iter=1000)),
+    DistilledLogisticRegression(LogisticRegression(max_iter=1000), alpha=0.5),
+]
 
 
 def expected_failed_checks(estimator):

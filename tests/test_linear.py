@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from conftest import load_scaled, random_mlp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import softmax
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from conftest import load_scaled, random_mlp
 from skdistill import DistilledLogisticRegression, TorchTeacher
 from skdistill.targets import replicate_rows, soften
 

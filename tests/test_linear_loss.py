@@ -49,7 +49,9 @@ def test_multinomial_loss_is_cross_entropy_plus_penalty():
     coef = np.random.default_rng(3).normal(size=(3, 6))
     loss, _ = multinomial_loss_grad(coef.ravel(), X, Q.T.copy(), s, 0.5, True)
     P = soften(X @ coef[:, :5].T + coef[:, 5], 1.0)
-    expected = -(s * (Q * np.log(P)).sum(axis=1)).sum() + 0.25 * (coef[:, :5] ** 2).sum()
+    expected = (
+        -(s * (Q * np.log(P)).sum(axis=1)).sum() + 0.25 * (coef[:, :5] ** 2).sum()
+    )
     assert loss == pytest.approx(expected, rel=1e-12)
 
 

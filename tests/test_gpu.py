@@ -1,0 +1,87 @@
+"""GPU behaviour; every test here needs CUDA and is skipped without it."""
+
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from conftest import load_scaled, random_mlp
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skdistill import DistilledLogisticRegression, TorchTeacher, fidelity_score
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
+]
+
+
+def test_auto_device_runs_on_cuda():
+    X, y = load_scaled("digits")
+    module = random_mlp(X.shape[1], 10)
+    teacher = TorchTeacher(module, device="auto")
+    logits = teacher.predict_logits(X)
+    assert next(module.parameters()).device.type == "cuda"
+    cpu = TorchTeacher(random_mlp(X.shape[1], 10), device="cpu").predict_logits(X)
+    assert_allclose(logits, cpu, rtol=1e-6, atol=1e-8)
+
+
+class _Hungry(torch.nn.Module):
+    """Allocates a sixth of the card's memory per row: large batches OOM."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(4, 3)
+        total = torch.cuda.get_device_properties(0).total_memory
+        self.floats_per_row = total // 6 // 4
+        self.batches = []
+
+    def forward(self, x):
+        scratch = torch.empty(x.shape[0], self.floats_per_row, device=x.device)
+        self.batches.append(x.shape[0])
+        del scratch
+        return self.linear(x)
+
+
+def test_real_out_of_memory_is_survived():
+    module = _Hungry()
+    X = np.random.default_rng(0).normal(size=(40, 4))
+    teacher = TorchTeacher(module, device="cuda", batch_size=64, cache=False)
+    logits = teacher.predict_logits(X)
+    assert max(module.batches) <= 4
+    expected = TorchTeacher(module.linear, device="cpu").predict_logits(X)
+    assert_allclose(logits, expected, rtol=1e-5, atol=1e-6)
+    torch.cuda.empty_cache()
+
+
+def test_student_fitted_on_cuda_loads_on_a_cpu_only_machine(tmp_path):
+    X, y = load_scaled("wine")
+    teacher = TorchTeacher(random_mlp(X.shape[1], 3), device="auto")
+    student = DistilledLogisticRegression(teacher).fit(X, y)
+    path = tmp_path / "student.pkl"
+    path.write_bytes(pickle.dumps(student))
+    np.save(tmp_path / "X.npy", X)
+    script = (
+        "import pickle, sys, numpy as np, torch\n"
+        "from skdistill import fidelity_score\n"
+        "assert not torch.cuda.is_available()\n"
+        f"student = pickle.loads(open({str(path)!r}, 'rb').read())\n"
+        f"X = np.load({str(tmp_path / 'X.npy')!r})\n"
+        "np.save(sys.argv[1], student.predict_proba(X))\n"
+        "print(fidelity_score(student, X))\n"
+    )
+    out = tmp_path / "proba.npy"
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert_allclose(np.load(out), student.predict_proba(X))
+    assert float(result.stdout) == pytest.approx(fidelity_score(student, X))
+    assert_array_equal(student.classes_, [0, 1, 2])

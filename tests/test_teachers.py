@@ -1,0 +1,402 @@
+import pickle
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import torch
+from conftest import RowCounter, load_scaled, random_mlp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.naive_bayes import GaussianNB
+from sklearn.svm import LinearSVC
+
+from skdistill import DistilledLogisticRegression, TorchTeacher
+from skdistill.teachers import (
+    CallableTeacher,
+    SklearnTeacher,
+    as_teacher,
+    resolve_device,
+)
+
+
+def _reference_logits(module, X):
+    with torch.no_grad():
+        return module(torch.as_tensor(np.asarray(X), dtype=torch.float64)).numpy()
+
+
+# --- devices ------------------------------------------------------------------
+
+
+def test_auto_device_is_cuda_when_available(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == torch.device("cuda")
+    assert resolve_device(torch.device("cpu")) == torch.device("cpu")
+
+
+def test_explicit_cuda_without_cuda_names_the_fix(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="device='cuda' but CUDA is not available"):
+        resolve_device("cuda")
+
+
+def test_unknown_device_names_the_choices():
+    with pytest.raises(ValueError, match="device='gpu0' is not a device torch knows"):
+        resolve_device("gpu0")
+
+
+class _Recorder(torch.nn.Module):
+    """Records what each forward call saw."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+        self.calls = []
+
+    def forward(self, x):
+        self.calls.append(
+            {
+                "rows": x.shape[0],
+                "dtype": x.dtype,
+                "inference": torch.is_inference_mode_enabled(),
+                "training": self.training,
+                "layout": x.layout,
+            }
+        )
+        return self.module(x)
+
+
+def test_batches_eval_mode_inference_mode_and_restored_training():
+    module = _Recorder(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Dropout()))
+    module.train()
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    teacher = TorchTeacher(module, device="cpu", batch_size=7, cache=False)
+    first = teacher.predict_logits(X)
+    assert [c["rows"] for c in module.calls] == [7, 7, 6]
+    assert all(c["inference"] and not c["training"] for c in module.calls)
+    assert all(c["dtype"] == torch.float32 for c in module.calls)
+    assert module.training  # the caller's mode is given back
+    assert_allclose(teacher.predict_logits(X), first)  # dropout is off
+    assert first.dtype == np.float64 and first.shape == (20, 2)
+
+
+def test_module_is_moved_once():
+    moves = []
+
+    class Counted(torch.nn.Linear):
+        def to(self, *args, **kwargs):
+            moves.append(args)
+            return super().to(*args, **kwargs)
+
+    teacher = TorchTeacher(Counted(3, 2), device="cpu", cache=False)
+    for _ in range(3):
+        teacher.predict_logits(np.ones((4, 3)))
+    assert len(moves) == 1
+
+
+@pytest.mark.parametrize(
+    "container",
+    [
+        np.asarray,
+        pd.DataFrame,
+        sp.csr_matrix,
+        sp.csc_array,
+        lambda X: torch.as_tensor(X, dtype=torch.float64),
+        lambda X: X.tolist(),
+    ],
+    ids=["numpy", "pandas", "csr", "csc", "tensor", "list"],
+)
+def test_inputs_numpy_pandas_sparse_tensor(container):
+    module = random_mlp(4, 3)
+    X = np.random.default_rng(1).normal(size=(10, 4))
+    X[X < 0] = 0  # some zeros for the sparse containers
+    teacher = TorchTeacher(module, device="cpu", batch_size=4)
+    assert_allclose(teacher.predict_logits(container(X)), _reference_logits(module, X))
+
+
+def test_output_with_logits_attribute():
+    @dataclass
+    class Output:
+        logits: torch.Tensor
+
+    class HFStyle(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(3, 4)
+
+        def forward(self, x):
+            return Output(logits=self.linear(x))
+
+    module = HFStyle()
+    logits = TorchTeacher(module, device="cpu").predict_logits(np.ones((2, 3)))
+    assert logits.shape == (2, 4)
+
+
+@pytest.mark.parametrize("shape", [(), (1,)])
+def test_single_logit_binary_means_zero_and_z(shape):
+    class Binary(torch.nn.Module):
+        def forward(self, x):
+            return x[:, 0].reshape(-1, *shape)
+
+    X = np.array([[1.5, 0.0], [-2.0, 0.0]])
+    logits = TorchTeacher(Binary(), device="cpu").predict_logits(X)
+    assert_allclose(logits, [[0.0, 1.5], [0.0, -2.0]])
+
+
+@pytest.mark.parametrize("output", ["proba", "log_proba"])
+def test_probability_outputs_become_logits(output):
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(3, 4)
+    last = torch.nn.Softmax(dim=1) if output == "proba" else torch.nn.LogSoftmax(dim=1)
+    X = np.random.default_rng(2).normal(size=(6, 3))
+    teacher = TorchTeacher(torch.nn.Sequential(linear, last), output=output)
+    reference = TorchTeacher(linear, device="cpu")
+    assert_allclose(teacher.predict_proba(X), reference.predict_proba(X), rtol=1e-5)
+
+
+def test_preprocess_raw_text_and_dict_inputs():
+    vocabulary = {"good": 0, "bad": 1, "film": 2}
+
+    class BagOfWords(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(3, 2)
+
+        def forward(self, counts, scale):
+            return self.linear(counts) * scale
+
+    def preprocess(texts):
+        counts = torch.zeros(len(texts), 3)
+        for i, text in enumerate(texts):
+            for word in text.split():
+                counts[i, vocabulary[word]] += 1
+        return {"counts": counts, "scale": torch.tensor(2.0)}
+
+    counter = []
+    module = BagOfWords()
+    texts = ["good film", "bad film", "good good", "good film"]
+    teacher = TorchTeacher(
+        module, preprocess=lambda b: counter.append(len(b)) or preprocess(b)
+    )
+    logits = teacher.predict_logits(texts)
+    assert logits.shape == (4, 2)
+    assert_allclose(logits[0], logits[3])
+    assert sum(counter) == 3  # the repeated text ran once
+    assert_allclose(teacher.predict_logits(np.array(texts)), logits)
+    assert sum(counter) == 3
+
+
+# --- out-of-memory back-off ---------------------------------------------------
+
+
+class _OOMAbove(torch.nn.Module):
+    """Raises CUDA's out-of-memory error for batches larger than `limit`."""
+
+    def __init__(self, limit):
+        super().__init__()
+        self.linear = torch.nn.Linear(3, 2)
+        self.limit = limit
+        self.batches = []
+
+    def forward(self, x):
+        if x.shape[0] > self.limit:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        self.batches.append(x.shape[0])
+        return self.linear(x)
+
+
+def test_out_of_memory_halves_the_batch_and_goes_on():
+    module = _OOMAbove(limit=10)
+    X = np.random.default_rng(3).normal(size=(50, 3))
+    teacher = TorchTeacher(module, device="cpu", batch_size=64, cache=False)
+    logits = teacher.predict_logits(X)
+    assert module.batches == [8] * 6 + [2]
+    expected = TorchTeacher(module.linear, device="cpu").predict_logits(X)
+    assert_allclose(logits, expected, rtol=1e-6)
+    module.batches.clear()
+    teacher.predict_logits(X)
+    assert max(module.batches) == 8  # the smaller batch is remembered
+
+
+def test_out_of_memory_at_batch_one_is_raised():
+    teacher = TorchTeacher(_OOMAbove(limit=0), device="cpu", batch_size=4)
+    with pytest.raises(torch.OutOfMemoryError, match="simulated"):
+        teacher.predict_logits(np.ones((3, 3)))
+
+
+# --- frozen and shared --------------------------------------------------------
+
+
+def test_clone_returns_the_same_teacher():
+    teacher = TorchTeacher(random_mlp(3, 2))
+    assert clone(teacher) is teacher
+    student = DistilledLogisticRegression(teacher)
+    assert clone(student).teacher is teacher
+    assert teacher.get_params()["batch_size"] == 1024
+
+
+def test_pickle_round_trip_drops_the_cache():
+    module = random_mlp(4, 3)
+    teacher = TorchTeacher(module, device="cpu")
+    X = np.random.default_rng(4).normal(size=(5, 4))
+    expected = teacher.predict_logits(X)
+    loaded = pickle.loads(pickle.dumps(teacher))
+    assert teacher.module is module  # pickling leaves the original alone
+    assert getattr(loaded, "_cache", None) is None
+    assert_allclose(loaded.predict_logits(X), expected)
+    assert loaded.module is not module
+
+
+# --- row cache ----------------------------------------------------------------
+
+
+def test_grid_search_forwards_each_row_once():
+    X, y = load_scaled("wine")
+    module = RowCounter(random_mlp(X.shape[1], 3))
+    teacher = TorchTeacher(module, device="cpu")
+    search = GridSearchCV(
+        DistilledLogisticRegression(teacher),
+        {"temperature": [0.5, 1.0, 2.0, 4.0]},
+        cv=5,
+    )
+    search.fit(X, y)
+    assert module.rows == len(X)
+    assert hasattr(search, "best_estimator_")
+
+
+def test_changed_rows_are_never_served_stale_logits():
+    module = RowCounter(random_mlp(4, 3))
+    teacher = TorchTeacher(module, device="cpu")
+    X = np.random.default_rng(5).normal(size=(8, 4))
+    teacher.predict_logits(X)
+    X_changed = X.copy()
+    X_changed[3, 2] += 1e-3
+    logits = teacher.predict_logits(X_changed)
+    assert module.rows == 9  # only the changed row ran again
+    assert_allclose(logits, _reference_logits(module.module, X_changed), rtol=1e-6)
+
+
+def test_updated_weights_empty_the_cache():
+    module = RowCounter(random_mlp(4, 3))
+    teacher = TorchTeacher(module, device="cpu")
+    X = np.random.default_rng(6).normal(size=(8, 4))
+    before = teacher.predict_logits(X)
+    with torch.no_grad():
+        next(module.parameters()).add_(0.5)
+    after = teacher.predict_logits(X)
+    assert module.rows == 16
+    assert not np.allclose(before, after)
+    assert_allclose(after, _reference_logits(module.module, X), rtol=1e-6)
+
+
+def test_duplicates_within_a_call_run_once_and_cache_can_be_off():
+    module = RowCounter(random_mlp(4, 3))
+    X = np.repeat(np.random.default_rng(7).normal(size=(3, 4)), 4, axis=0)
+    logits = TorchTeacher(module, device="cpu").predict_logits(X)
+    assert module.rows == 3
+    assert_allclose(logits[0], logits[3])
+    TorchTeacher(module, device="cpu", cache=False).predict_logits(X)
+    assert module.rows == 3 + 12
+
+
+def test_sparse_rows_keyed_by_content():
+    module = RowCounter(random_mlp(4, 3))
+    teacher = TorchTeacher(module, device="cpu")
+    dense = np.array([[0.0, 1.0, 0.0, 2.0], [3.0, 0.0, 0.0, 0.0]])
+    teacher.predict_logits(sp.csr_matrix(dense))
+    # Same rows stored differently: unsorted indices and an explicit zero.
+    other = sp.csr_matrix(
+        (np.array([2.0, 1.0, 0.0, 3.0]), np.array([3, 1, 2, 0]), np.array([0, 3, 4])),
+        shape=(2, 4),
+    )
+    logits = teacher.predict_logits(other)
+    assert module.rows == 2
+    assert_allclose(logits, _reference_logits(module.module, dense), rtol=1e-6)
+
+
+def test_bare_module_reuses_one_teacher():
+    module = random_mlp(3, 2)
+    assert as_teacher(module) is as_teacher(module)
+    assert isinstance(as_teacher(module), TorchTeacher)
+
+
+# --- scikit-learn and callable teachers ---------------------------------------
+
+
+def test_fitted_classifier_is_used_as_is():
+    X, y = load_scaled("wine")
+    fitted = LogisticRegression().fit(X, y)
+    teacher = as_teacher(fitted, X, y)
+    assert teacher.estimator is fitted
+    assert_allclose(teacher.predict_logits(X), np.log(fitted.predict_proba(X)))
+    frozen = as_teacher(FrozenEstimator(fitted), X, y)
+    assert_array_equal(frozen.classes, [0, 1, 2])
+
+
+def test_unfitted_classifier_is_cloned_and_fitted():
+    X, y = load_scaled("wine")
+    unfitted = GaussianNB()
+    teacher = as_teacher(unfitted, X, y)
+    assert teacher.estimator is not unfitted
+    assert not hasattr(unfitted, "classes_")
+    assert_array_equal(teacher.classes, [0, 1, 2])
+
+
+def test_unfitted_teacher_gets_the_sample_weight():
+    X, y = load_scaled("wine")
+    weights = np.random.default_rng(8).integers(0, 3, size=len(y))
+    teacher = as_teacher(GaussianNB(), X, y, weights.astype(float))
+    repeated = GaussianNB().fit(np.repeat(X, weights, axis=0), np.repeat(y, weights))
+    assert_allclose(teacher.estimator.theta_, repeated.theta_, rtol=1e-10)
+
+
+def test_teacher_without_sample_weight_warns():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = load_scaled("wine")
+    with pytest.warns(UserWarning, match="does not accept sample_weight"):
+        as_teacher(KNeighborsClassifier(), X, y, np.ones(len(y)), owner="Student")
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_decision_function_teacher(n_classes):
+    X, y = load_scaled("wine")
+    keep = y < n_classes
+    svc = LinearSVC().fit(X[keep], y[keep])
+    logits = as_teacher(svc).predict_logits(X[keep])
+    scores = svc.decision_function(X[keep])
+    expected = (
+        np.column_stack([np.zeros_like(scores), scores]) if n_classes == 2 else scores
+    )
+    assert_allclose(logits, expected)
+
+
+def test_callable_teacher_accepts_tensors():
+    teacher = as_teacher(lambda X: torch.ones(len(X), 3))
+    assert isinstance(teacher, CallableTeacher)
+    assert_allclose(teacher.predict_logits(np.zeros((2, 5))), np.ones((2, 3)))
+
+
+def test_sklearn_teacher_repr():
+    assert (
+        repr(SklearnTeacher(GaussianNB())) == "SklearnTeacher(estimator=GaussianNB())"
+    )
+
+
+def test_as_teacher_errors_name_the_fix():
+    with pytest.raises(ValueError, match="Student: teacher=None; pass the model"):
+        as_teacher(None, owner="Student")
+    with pytest.raises(TypeError, match="Student: teacher=42 is not a TorchTeacher"):
+        as_teacher(42, owner="Student")
+    with pytest.raises(ValueError, match="is not fitted and y is None"):
+        as_teacher(GaussianNB(), np.ones((3, 2)), None, owner="Student")
+    with pytest.raises(TypeError, match="module='net' is not a torch.nn.Module"):
+        TorchTeacher("net").predict_logits(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="'output' parameter of TorchTeacher"):
+        TorchTeacher(random_mlp(2, 2), output="scores").predict_logits(np.ones((2, 2)))
