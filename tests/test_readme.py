@@ -1,0 +1,17 @@
+"""The README's quick start runs as written."""
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_quick_start_runs(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    assert len(blocks) == 1
+    namespace = {}
+    exec(compile(blocks[0], str(README), "exec"), namespace)
+    out = capsys.readouterr().out
+    accuracy, fidelity = map(float, re.findall(r"\d\.\d{3}", out))
+    assert accuracy > 0.9 and fidelity > 0.9
+    assert type(namespace["plain"]).__name__ == "LogisticRegression"
