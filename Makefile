@@ -21,8 +21,8 @@ demo: $(VENV)/.installed
 	$(BIN)/python examples/quickstart.py
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m ruff check skdistill tests examples benchmarks
-	$(BIN)/python -m ruff format --check skdistill tests examples benchmarks
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m pytest
 
 clean:
