@@ -1,9 +1,10 @@
 """The shared fit path of every student: validate -> teacher -> Q -> _fit_targets.
 
 A student subclasses :class:`BaseDistiller` and implements only
-``_fit_targets(X, Q, sample_weight)`` (fit the target distributions ``Q``)
-and ``predict_proba``. Everything else, input validation, resolving the
-teacher, softening, mixing in hard labels and ``classes_``, happens here once.
+``_fit_targets(X, Q, sample_weight)`` (fit the target distributions ``Q``),
+``predict_proba`` and ``predict_log_proba``. Everything else, input
+validation, resolving the teacher, softening, mixing in hard labels and
+``classes_``, happens here once.
 """
 
 from numbers import Real
@@ -66,7 +67,7 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
     """Base class of the students: the fit path from teacher to targets.
 
     Subclasses set ``_validate_kwargs`` (how ``validate_data`` checks X) and
-    implement ``_fit_targets`` and ``predict_proba``.
+    implement ``_fit_targets``, ``predict_proba`` and ``predict_log_proba``.
     """
 
     _parameter_constraints = {
@@ -213,18 +214,5 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
