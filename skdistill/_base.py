@@ -12,16 +12,11 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skdistill._sklearn import Interval, _fit_context
+from skdistill._sklearn import Interval, _check_sample_weight, _fit_context
 from skdistill.targets import as_logits, mix_hard_labels, soften
-from skdistill.teachers import as_teacher
+from skdistill.teachers import TorchTeacher, as_teacher
 
 __all__ = ["BaseDistiller"]
 
@@ -61,6 +56,61 @@ def _check_logits(logits, n_samples, owner, source):
             "at least 2 classes (one column means a binary logit)."
         )
     return logits
+
+
+def _teacher_classes(teacher, n_columns, owner, source):
+    """The label of each logit column: the teacher's classes, else 0..K-1."""
+    classes = getattr(teacher, "classes", None)
+    if classes is None:
+        return np.arange(n_columns)
+    values = list(np.asarray(classes, dtype=object).ravel())
+    if len(values) != n_columns:
+        raise ValueError(
+            f"{owner}: {source} has {n_columns} columns but the teacher's "
+            f"classes has {len(values)} entries; pass TorchTeacher(model, "
+            "classes=...) with one label per output column."
+        )
+    if len({isinstance(v, str) for v in values}) > 1:
+        raise ValueError(
+            f"{owner}: the teacher's classes {values} mix strings and other "
+            "labels; pass labels of one type."
+        )
+    try:
+        distinct = len(set(values)) == len(values)
+    except TypeError as exc:
+        raise ValueError(
+            f"{owner}: the teacher's classes {values} are not hashable; pass "
+            "strings or numbers."
+        ) from exc
+    if not distinct:
+        raise ValueError(
+            f"{owner}: the teacher's classes {values} contain duplicates; pass "
+            "one distinct label per output column."
+        )
+    return np.asarray(classes).ravel()
+
+
+def _encode_labels(y, classes, owner):
+    """Column of each label of y among ``classes``."""
+    index = {label: k for k, label in enumerate(classes.tolist())}
+    codes = np.fromiter(
+        (index.get(label, -1) for label in np.asarray(y).tolist()),
+        dtype=np.intp,
+        count=len(y),
+    )
+    unknown = codes < 0
+    if unknown.any():
+        labels = list(dict.fromkeys(np.asarray(y)[unknown].tolist()))
+        raise ValueError(
+            f"{owner}: y contains labels {labels[:10]} that are not among the "
+            f"teacher's classes {classes.tolist()}; pass TorchTeacher(model, "
+            "classes=...) naming the label of each output column, or relabel y."
+        )
+    return codes
+
+
+class _TeacherModule:
+    """Stands for ``teacher_.module`` in the pickle of a student."""
 
 
 class BaseDistiller(ClassifierMixin, BaseEstimator):
@@ -133,71 +183,37 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
             )
 
         if teacher_logits is None or self.teacher is not None:
-            self.teacher_ = as_teacher(
-                self.teacher, X_raw, y, sample_weight, owner=owner
-            )
+            teacher = as_teacher(self.teacher, X_raw, y, sample_weight, owner=owner)
         else:
-            self.teacher_ = None
+            teacher = None
         if teacher_logits is None:
-            logits = self.teacher_.predict_logits(X_raw)
-            source = "the teacher's output"
+            logits, source = teacher.predict_logits(X_raw), "the teacher's output"
         else:
-            logits = teacher_logits
-            source = "teacher_logits"
+            logits, source = teacher_logits, "teacher_logits"
         logits = _check_logits(logits, n_samples, owner, source)
-        self.classes_ = self._teacher_classes(logits.shape[1], source)
+        classes = _teacher_classes(teacher, logits.shape[1], owner, source)
+        y_index = None if y is None else _encode_labels(y, classes, owner)
 
-        y_index = None
-        if y is not None:
-            y_index = self._encode(y)
-        P = soften(logits, self.temperature)
-        Q = mix_hard_labels(P, y_index, self.alpha)
+        Q = mix_hard_labels(soften(logits, self.temperature), y_index, self.alpha)
         self._fit_targets(X, Q, sample_weight)
+        # Set last, so that a fit that fails leaves no half-updated student.
+        self.teacher_ = teacher
+        self.classes_ = classes
         return self
 
-    def _teacher_classes(self, n_columns, source):
-        classes = getattr(self.teacher_, "classes", None)
-        if classes is None:
-            return np.arange(n_columns)
-        classes = column_or_1d(classes)
-        if len(classes) != n_columns:
-            raise ValueError(
-                f"{type(self).__name__}: {source} has {n_columns} columns but "
-                f"the teacher's classes has {len(classes)} entries; pass "
-                "TorchTeacher(model, classes=...) with one label per output "
-                "column."
-            )
-        if len(np.unique(classes)) != len(classes):
-            raise ValueError(
-                f"{type(self).__name__}: the teacher's classes {classes.tolist()} "
-                "contain duplicates; pass one distinct label per output column."
-            )
-        return classes
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        teacher = state.get("teacher_")
+        if isinstance(teacher, TorchTeacher) and teacher.module is state["teacher"]:
+            # A bare nn.Module: pickle it once, inside teacher_, where it is
+            # saved so that a GPU-trained module loads on a CPU-only machine.
+            state["teacher"] = _TeacherModule
+        return state
 
-    def _encode(self, y):
-        """Column of each label of y among ``classes_``."""
-        classes = self.classes_
-        order = np.argsort(classes, kind="stable")
-        sorted_classes = classes[order]
-        try:
-            pos = np.searchsorted(sorted_classes, y)
-        except TypeError as exc:
-            raise ValueError(
-                f"{type(self).__name__}: the labels in y ({np.asarray(y).dtype}) "
-                f"cannot be compared with the teacher's classes {classes.tolist()}; "
-                "pass y with the same label type as the teacher's classes."
-            ) from exc
-        pos = np.minimum(pos, len(classes) - 1)
-        unknown = sorted_classes[pos] != y
-        if np.any(unknown):
-            labels = np.unique(np.asarray(y)[unknown])
-            raise ValueError(
-                f"{type(self).__name__}: y contains labels {labels.tolist()[:10]} "
-                f"that are not among the teacher's classes {classes.tolist()}; pass "
-                "TorchTeacher(model, classes=...) naming the label of each "
-                "output column, or relabel y."
-            )
-        return order[pos]
+    def __setstate__(self, state):
+        if state.get("teacher") is _TeacherModule:
+            state["teacher"] = state["teacher_"].module
+        super().__setstate__(state)
 
     def _validate_predict_X(self, X):
         check_is_fitted(self)

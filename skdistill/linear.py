@@ -5,10 +5,11 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.optimize
-from scipy.special import expit, log_expit, log_softmax, softmax
+from scipy.special import log_softmax, softmax
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted
 
 from skdistill._base import BaseDistiller
 from skdistill._linear_loss import binary_loss_grad, initial_coef, multinomial_loss_grad
@@ -42,9 +43,10 @@ class DistilledLogisticRegression(BaseDistiller):
 
     Probabilities are on the teacher's scale: the student is fitted at
     temperature ``T`` and its logits are multiplied by ``T`` afterwards
-    (``coef_`` and ``intercept_`` hold the multiplied values), so a linear
-    teacher distilled at any ``T`` is recovered and ``predict_proba``
-    estimates the teacher's own ``T = 1`` probabilities. With ``alpha > 0`` the
+    (``coef_`` and ``intercept_`` hold the multiplied values), so
+    ``predict_proba`` estimates the teacher's own ``T = 1`` probabilities; a
+    linear teacher distilled at any ``T`` is recovered exactly without a
+    penalty (``penalty=None``, or a large ``C``). With ``alpha > 0`` the
     hard-label part of the target is sharpened by the same factor: use
     ``alpha=1, temperature=1`` for the plain hard-label model.
 
@@ -184,12 +186,19 @@ class DistilledLogisticRegression(BaseDistiller):
                 "ftol": 64 * np.finfo(float).eps,
             },
         )
-        if result.status != 0:
+        if result.status == 1:
             warnings.warn(
                 f"{type(self).__name__}: L-BFGS did not converge within "
-                f"max_iter={self.max_iter} iterations ({result.message}); "
-                "increase max_iter, scale the data (e.g. StandardScaler) or "
-                "raise tol.",
+                f"max_iter={self.max_iter} iterations; increase max_iter, scale "
+                "the data (e.g. StandardScaler) or raise tol.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        elif result.status != 0:
+            warnings.warn(
+                f"{type(self).__name__}: L-BFGS stopped after {result.nit} "
+                f"iterations without meeting tol={self.tol} ({result.message}); "
+                "scale the data (e.g. StandardScaler) or raise tol.",
                 ConvergenceWarning,
                 stacklevel=4,
             )
@@ -231,6 +240,14 @@ class DistilledLogisticRegression(BaseDistiller):
         scores = np.asarray(scores, dtype=np.float64) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
+    def _class_scores(self, X):
+        """Logits of every class, shape (n_samples, n_classes)."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            # One logit z for two classes means [0, z].
+            return np.column_stack([np.zeros_like(scores), scores])
+        return scores
+
     def predict_proba(self, X):
         """Class probabilities on the teacher's scale.
 
@@ -243,11 +260,7 @@ class DistilledLogisticRegression(BaseDistiller):
         proba : ndarray of shape (n_samples, n_classes)
             Column ``k`` is the probability of ``classes_[k]``.
         """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            p = expit(scores)
-            return np.column_stack([1.0 - p, p])
-        return softmax(scores, axis=1)
+        return softmax(self._class_scores(X), axis=1)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed stably.
@@ -260,10 +273,7 @@ class DistilledLogisticRegression(BaseDistiller):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return np.column_stack([log_expit(-scores), log_expit(scores)])
-        return log_softmax(scores, axis=1)
+        return log_softmax(self._class_scores(X), axis=1)
 
     def to_sklearn(self):
         """Return a fitted scikit-learn ``LogisticRegression`` with no teacher.
@@ -287,8 +297,6 @@ class DistilledLogisticRegression(BaseDistiller):
         >>> type(plain).__name__, bool((plain.predict(X) == student.predict(X)).all())
         ('LogisticRegression', True)
         """
-        from sklearn.utils.validation import check_is_fitted
-
         check_is_fitted(self)
         model = LogisticRegression(
             C=self.C if self.penalty == "l2" else np.inf,

@@ -15,6 +15,7 @@ from scikit-learn teachers never pay for it.
 
 import io
 import sys
+import threading
 import warnings
 import weakref
 from numbers import Integral
@@ -93,8 +94,9 @@ def resolve_device(device="auto"):
 class _RowCache:
     """Teacher outputs keyed by the content of each input row.
 
-    Keys are exact row contents (bytes), never object identity, so a row is
-    served from the cache only when the model would see the very same input.
+    Keys are exact row contents (bytes or strings), never object identity, so
+    a row is served from the cache only when the model would see the very
+    same input.
     """
 
     def __init__(self):
@@ -115,11 +117,12 @@ class _RowCache:
         start = self._size
         stop = start + len(keys)
         if self._values is None:
-            self._values = np.empty((max(stop, 1024),) + values.shape[1:], values.dtype)
+            shape = (max(stop, 1024),) + values.shape[1:]
+            self._values = np.empty(shape, values.dtype)
         elif self._values.shape[1:] != values.shape[1:]:
             raise ValueError(
-                f"the teacher returned {values.shape[1:]} outputs per row but "
-                f"returned {self._values.shape[1:]} for earlier rows; a teacher's "
+                f"TorchTeacher: the module returned {values.shape[1:]} outputs per "
+                f"row but {self._values.shape[1:]} for earlier rows; a teacher's "
                 "output shape must not change between calls."
             )
         elif stop > len(self._values):
@@ -137,12 +140,28 @@ class _RowCache:
         return self._values[positions]
 
 
+class _TeacherCache:
+    """The row caches of one module, valid for one state of its weights."""
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.fingerprint = None
+        self.stores = {}
+
+    def store(self, fingerprint, namespace):
+        if fingerprint != self.fingerprint:
+            self.fingerprint = fingerprint
+            self.stores = {}
+        return self.stores.setdefault(namespace, _RowCache())
+
+
 def _row_keys(X, dtype):
-    """Hashable keys, one per row of X, or None when X cannot be keyed.
+    """``(namespace, keys)`` with one hashable key per row of X, or None.
 
     Numeric rows are keyed by their bytes in ``dtype`` (what the model sees);
     sparse rows by their canonical CSR indices and values; strings by
-    themselves. The namespace separates keys of different layouts.
+    themselves. The namespace separates keys of different layouts. Inputs
+    that are none of these (ragged lists, objects, empty X) are not cached.
     """
     if sp.issparse(X):
         X = sp.csr_array(X, dtype=dtype, copy=True)
@@ -156,10 +175,18 @@ def _row_keys(X, dtype):
         return ("csr", X.shape[1], np.dtype(dtype).str), keys
     if isinstance(X, (list, tuple)) and all(isinstance(r, (str, bytes)) for r in X):
         return ("str",), list(X)
-    arr = np.asarray(X)
-    if arr.dtype.kind in "US":
-        return (("str",), arr.tolist()) if arr.ndim == 1 else None
-    if arr.dtype.kind not in "biuf" or arr.ndim < 1:
+    try:
+        arr = np.asarray(X)
+    except (TypeError, ValueError):
+        return None
+    if arr.ndim == 0 or arr.shape[0] == 0:
+        return None
+    if arr.dtype.kind in "USO" and arr.ndim == 1:
+        keys = arr.tolist()
+        if all(isinstance(k, (str, bytes)) for k in keys):
+            return ("str",), keys
+        return None
+    if arr.dtype.kind not in "biuf":
         return None
     arr = np.ascontiguousarray(arr, dtype=dtype if dtype is not None else arr.dtype)
     rows = arr.reshape(arr.shape[0], -1)
@@ -179,6 +206,9 @@ def _take_rows(X, rows):
 
 # Input dtype used to key rows in the cache; others (bfloat16) key as float32.
 _NUMPY_DTYPES = {"torch.float64": np.float64, "torch.float16": np.float16}
+
+# Guards the creation of each teacher's cache; the cache has its own lock.
+_CREATE_LOCK = threading.Lock()
 
 
 class TorchTeacher(BaseEstimator):
@@ -212,11 +242,14 @@ class TorchTeacher(BaseEstimator):
         raw inputs (a slice of X: rows of an array, or a list of strings) into
         model inputs; a dict is passed as keyword arguments. When None, X is
         numeric (NumPy, pandas, SciPy sparse densified per batch, or a
-        tensor) and is cast to the module's parameter dtype.
+        tensor) and is cast to the dtype of the module's first floating
+        parameter (a tensor only when it is floating, so integer token ids
+        pass unchanged).
     cache : bool, default=True
-        Remember the outputs of rows already run. The cache is keyed by row
-        content and is emptied when the module's parameters change; it is not
-        pickled.
+        Remember the outputs of rows already run, keyed by row content. The
+        cache is emptied when a parameter or buffer of the module is
+        replaced, moved or updated by an autograd-tracked operation (see
+        :meth:`clear_cache` for other changes); it is not pickled.
 
     See Also
     --------
@@ -267,11 +300,44 @@ class TorchTeacher(BaseEstimator):
     def __sklearn_clone__(self):
         return self
 
+    def set_params(self, **params):
+        """Refuse: a ``TorchTeacher`` is frozen.
+
+        Every clone of a student shares its teacher, so setting a parameter
+        would change it for all of them; create a new ``TorchTeacher``
+        instead (the module is not copied).
+
+        Raises
+        ------
+        ValueError
+            Always.
+        """
+        raise ValueError(
+            f"TorchTeacher: cannot set {sorted(params)}; a TorchTeacher is frozen "
+            "and shared by every clone of a student. Create a new "
+            "TorchTeacher(module, ...) with the settings you want instead."
+        )
+
+    def clear_cache(self):
+        """Forget the outputs of the rows run so far.
+
+        The cache notices replaced or moved weights and in-place updates
+        made through autograd-tracked operations (optimiser steps,
+        ``load_state_dict``); call this after changing weights in any other
+        way, such as through ``param.data``.
+
+        Returns
+        -------
+        self : TorchTeacher
+        """
+        with self._row_cache().lock:
+            self._row_cache().stores = {}
+        return self
+
     def __getstate__(self):
         state = dict(super().__getstate__())
-        state.pop("_cache", None)
-        state.pop("_placed", None)
-        state.pop("_run_batch_size", None)
+        for private in ("_cache", "_placed", "_run_batch_size"):
+            state.pop(private, None)
         if _is_torch_module(self.module):
             buffer = io.BytesIO()
             _torch().save(self.module, buffer)
@@ -288,6 +354,13 @@ class TorchTeacher(BaseEstimator):
             )
         super().__setstate__(state)
 
+    def _row_cache(self):
+        cache = self.__dict__.get("_cache")
+        if cache is None:
+            with _CREATE_LOCK:
+                cache = self.__dict__.setdefault("_cache", _TeacherCache())
+        return cache
+
     def _device_and_dtype(self):
         """Move the module once; return its device and input dtype."""
         device = resolve_device(self.device)
@@ -302,13 +375,12 @@ class TorchTeacher(BaseEstimator):
         return device, dtype
 
     def _state_fingerprint(self):
-        """Changes whenever a parameter or buffer is replaced or updated."""
+        """Changes when a parameter or buffer is replaced, moved or updated."""
         tensors = list(self.module.parameters()) + list(self.module.buffers())
         return (
-            id(self.module),
             self.output,
             id(self.preprocess),
-            tuple((id(t), t._version) for t in tensors),
+            tuple((id(t), t.data_ptr(), t.dtype, t._version) for t in tensors),
         )
 
     def predict_logits(self, X):
@@ -332,37 +404,35 @@ class TorchTeacher(BaseEstimator):
                 "teacher if it is a callable returning logits)."
             )
         n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
-        device, dtype = self._device_and_dtype()
-        np_dtype = _NUMPY_DTYPES.get(str(dtype), np.float32)
-        keyed = None
-        if self.cache and not _is_tensor(X):
-            keyed = _row_keys(X, None if self.preprocess is not None else np_dtype)
-        if keyed is None:
-            return as_logits(self._forward(X, n_rows, device, dtype), self.output)
+        cache = self._row_cache()
+        with cache.lock:
+            device, dtype = self._device_and_dtype()
+            keyed = None
+            if self.cache and not _is_tensor(X):
+                key_dtype = _NUMPY_DTYPES.get(str(dtype), np.float32)
+                keyed = _row_keys(X, None if self.preprocess is not None else key_dtype)
+            if keyed is None:
+                outputs = self._forward(X, n_rows, device, dtype)
+                return as_logits(outputs, self.output)
 
-        namespace, keys = keyed
-        fingerprint = self._state_fingerprint()
-        cache = getattr(self, "_cache", None)
-        if cache is None or cache[0] != fingerprint:
-            cache = (fingerprint, {})
-            self._cache = cache
-        store = cache[1].setdefault(namespace, _RowCache())
-        positions = store.positions(keys)
-        missing = np.flatnonzero(positions < 0)
-        if missing.size:
-            new = {}
-            first_rows = []
-            for i in missing.tolist():
-                key = keys[i]
-                if key not in new:
-                    new[key] = len(new)
-                    first_rows.append(i)
-                positions[i] = len(store) + new[key]
-            outputs = self._forward(
-                _take_rows(X, first_rows), len(first_rows), device, dtype
-            )
-            store.add(list(new), outputs)
-        return as_logits(store.take(positions), self.output)
+            namespace, keys = keyed
+            store = cache.store(self._state_fingerprint(), namespace)
+            positions = store.positions(keys)
+            missing = np.flatnonzero(positions < 0)
+            if missing.size:
+                new = {}
+                first_rows = []
+                for i in missing.tolist():
+                    key = keys[i]
+                    if key not in new:
+                        new[key] = len(new)
+                        first_rows.append(i)
+                    positions[i] = len(store) + new[key]
+                outputs = self._forward(
+                    _take_rows(X, first_rows), len(first_rows), device, dtype
+                )
+                store.add(list(new), outputs)
+            return as_logits(store.take(positions), self.output)
 
     def predict_proba(self, X):
         """Return the teacher's class probabilities (softmax of its logits).
@@ -385,10 +455,11 @@ class TorchTeacher(BaseEstimator):
             X = X.to_numpy()
         if sp.issparse(X):
             X = X.tocsr()
-        batch_size = getattr(self, "_run_batch_size", self.batch_size)
-        batch_size = min(batch_size, self.batch_size)
+        batch_size = min(
+            getattr(self, "_run_batch_size", self.batch_size), self.batch_size
+        )
         outputs = []
-        was_training = self.module.training
+        modes = [(m, m.training) for m in self.module.modules()]
         self.module.eval()
         try:
             with torch.inference_mode():
@@ -397,7 +468,7 @@ class TorchTeacher(BaseEstimator):
                     stop = min(start + batch_size, n_rows)
                     try:
                         out = self._run_batch(X, start, stop, device, dtype)
-                    except torch.OutOfMemoryError:
+                    except torch.cuda.OutOfMemoryError:
                         if batch_size == 1:
                             raise
                         batch_size = max(1, batch_size // 2)
@@ -407,7 +478,8 @@ class TorchTeacher(BaseEstimator):
                     outputs.append(out)
                     start = stop
         finally:
-            self.module.train(was_training)
+            for module, training in modes:
+                module.training = training
         if not outputs:
             return np.empty((0, 0))
         return np.concatenate(outputs)
@@ -419,6 +491,8 @@ class TorchTeacher(BaseEstimator):
             inputs = self.preprocess(batch)
         elif _is_tensor(X):
             inputs = X[start:stop]
+            if inputs.is_floating_point():
+                inputs = inputs.to(dtype)
         else:
             batch = X[start:stop]
             batch = batch.toarray() if sp.issparse(batch) else np.asarray(batch)
@@ -534,9 +608,10 @@ class CallableTeacher(BaseEstimator):
 
 _TEACHER_TYPES = (TorchTeacher, SklearnTeacher, CallableTeacher)
 
-# One TorchTeacher per bare module, so its row cache lives as long as the
-# module and serves every clone of a student in a search.
-_MODULE_TEACHERS = weakref.WeakKeyDictionary()
+# One row cache per bare module, living as long as the module, so every clone
+# of a student in a search shares it. The cache holds no reference to the
+# module, so the module can still be freed.
+_MODULE_CACHES = weakref.WeakKeyDictionary()
 
 
 def _is_fitted(estimator):
@@ -580,9 +655,10 @@ def as_teacher(teacher, X=None, y=None, sample_weight=None, *, owner="as_teacher
     if isinstance(teacher, _TEACHER_TYPES):
         return teacher
     if _is_torch_module(teacher):
-        if teacher not in _MODULE_TEACHERS:
-            _MODULE_TEACHERS[teacher] = TorchTeacher(teacher)
-        return _MODULE_TEACHERS[teacher]
+        wrapped = TorchTeacher(teacher)
+        with _CREATE_LOCK:
+            wrapped._cache = _MODULE_CACHES.setdefault(teacher, _TeacherCache())
+        return wrapped
     if hasattr(teacher, "fit") and (
         hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")
     ):

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 from conftest import load_scaled, random_mlp
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -152,6 +151,22 @@ FIT_CASES = [
         f"{NAME}: the teacher LogisticRegression\\(\\) is not fitted and y is None",
     ),
     (
+        "teacher classes mix types",
+        {"teacher": _teacher(classes=["a", 1, 2.5])},
+        (X,),
+        {},
+        ValueError,
+        rf"{NAME}: the teacher's classes \['a', 1, 2.5\] mix strings and other",
+    ),
+    (
+        "duplicate teacher classes",
+        {"teacher": _teacher(classes=[0, 1, 1])},
+        (X,),
+        {},
+        ValueError,
+        rf"{NAME}: the teacher's classes \[0, 1, 1\] contain duplicates",
+    ),
+    (
         "X with NaN",
         {"teacher": _teacher()},
         (np.where(X > 2.5, np.nan, X),),
@@ -250,10 +265,3 @@ def test_predict_before_fit(method):
         getattr(student, method)(X)
     with pytest.raises(NotFittedError, match=f"This {NAME} instance is not fitted"):
         student.to_sklearn()
-
-
-def test_explicit_cuda_on_a_cpu_machine(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    student = DistilledLogisticRegression(_teacher().set_params(device="cuda"))
-    with pytest.raises(ValueError, match="device='cuda' but CUDA is not available"):
-        student.fit(X)

@@ -2,7 +2,6 @@
 
 import pickle
 
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import RowCounter, load_scaled, random_mlp
@@ -84,9 +83,10 @@ def test_grid_search_slices_teacher_logits(wine):
 
 def test_cross_val_score(wine):
     X, y = wine
-    scores = cross_val_score(DistilledLogisticRegression(_torch_teacher()), X, y, cv=4)
+    teacher = LogisticRegression().fit(X, y)
+    scores = cross_val_score(DistilledLogisticRegression(teacher), X, y, cv=4)
     assert scores.shape == (4,)
-    assert np.isfinite(scores).all()
+    assert scores.min() > 0.9
 
 
 def test_clone_keeps_params_and_shares_the_teacher(wine):
@@ -116,7 +116,8 @@ def test_pandas_input_sets_feature_names(wine):
     student = DistilledLogisticRegression(_torch_teacher()).fit(frame, pd.Series(y))
     assert_array_equal(student.feature_names_in_, columns)
     assert_array_equal(student.to_sklearn().feature_names_in_, columns)
-    assert_allclose(student.predict_proba(frame), student.predict_proba(X))
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        assert_allclose(student.predict_proba(frame), student.predict_proba(X))
     with pytest.warns(UserWarning, match="X does not have valid feature names"):
         student.predict(X)
 

@@ -320,10 +320,109 @@ def test_sparse_rows_keyed_by_content():
     assert_allclose(logits, _reference_logits(module.module, dense), rtol=1e-6)
 
 
-def test_bare_module_reuses_one_teacher():
-    module = random_mlp(3, 2)
-    assert as_teacher(module) is as_teacher(module)
-    assert isinstance(as_teacher(module), TorchTeacher)
+def test_bare_module_shares_one_cache_and_can_be_freed():
+    import gc
+    import weakref
+
+    module = RowCounter(random_mlp(3, 2))
+    X = np.random.default_rng(9).normal(size=(6, 3))
+    first, second = as_teacher(module), as_teacher(module)
+    assert isinstance(first, TorchTeacher) and first.module is module
+    first.predict_logits(X)
+    second.predict_logits(X)
+    assert module.rows == 6
+    alive = weakref.ref(module)
+    del module, first, second
+    gc.collect()
+    assert alive() is None
+
+
+def test_concurrent_calls_get_their_own_rows():
+    from concurrent.futures import ThreadPoolExecutor
+
+    module = random_mlp(4, 3)
+    teacher = TorchTeacher(module, device="cpu", batch_size=3)
+    chunks = [np.random.default_rng(i).normal(size=(50, 4)) for i in range(8)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(teacher.predict_logits, chunks))
+    for X, logits in zip(chunks, results):
+        assert_allclose(logits, _reference_logits(module, X), rtol=1e-10)
+
+
+def test_float_tensors_are_cast_to_the_module_dtype():
+    torch.manual_seed(0)
+    module = torch.nn.Linear(3, 2)  # float32
+    X = torch.randn(5, 3, dtype=torch.float64)
+    logits = TorchTeacher(module).predict_logits(X)
+    assert_allclose(logits, module(X.float()).detach().numpy(), rtol=1e-6)
+
+
+def test_weight_changes_outside_autograd():
+    module = RowCounter(random_mlp(4, 3))
+    teacher = TorchTeacher(module, device="cpu")
+    X = np.random.default_rng(10).normal(size=(5, 4))
+    teacher.predict_logits(X)
+    params = torch.nn.utils.parameters_to_vector(module.parameters())
+    torch.nn.utils.vector_to_parameters(params + 0.1, module.parameters())
+    assert_allclose(
+        teacher.predict_logits(X), _reference_logits(module.module, X), rtol=1e-6
+    )
+    assert module.rows == 10  # replaced storage is noticed
+    module.float()
+    teacher.predict_logits(X)
+    assert module.rows == 15  # so is a dtype change
+    with torch.no_grad():
+        next(module.parameters()).data.add_(1.0)  # bypasses the version counter
+    teacher.clear_cache()
+    expected = TorchTeacher(module.module, cache=False).predict_logits(X)
+    assert_allclose(teacher.predict_logits(X), expected, rtol=1e-6)
+
+
+def test_string_series_and_ragged_inputs():
+    module = RowCounter(torch.nn.Linear(2, 2))
+
+    def preprocess(batch):
+        return torch.tensor([[len(list(item)), 1.0] for item in batch])
+
+    teacher = TorchTeacher(module, preprocess=preprocess)
+    texts = pd.Series(["ab", "abc", "ab"])
+    teacher.predict_logits(texts)
+    teacher.predict_logits(texts.to_numpy(dtype=object))
+    assert module.rows == 2
+    ragged = [[1, 2], [1, 2, 3]]
+    assert teacher.predict_logits(ragged).shape == (2, 2)
+    assert teacher.predict_logits(np.empty((0, 2))).shape[0] == 0
+
+
+def test_set_params_is_refused():
+    teacher = TorchTeacher(random_mlp(3, 2))
+    with pytest.raises(
+        ValueError, match=r"cannot set \['batch_size'\]; a TorchTeacher"
+    ):
+        teacher.set_params(batch_size=8)
+    student = DistilledLogisticRegression(teacher)
+    with pytest.raises(ValueError, match="TorchTeacher is frozen"):
+        clone(student).set_params(teacher__output="proba")
+    assert teacher.output == "logits"
+
+
+def test_submodule_modes_are_given_back():
+    module = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.BatchNorm1d(3))
+    module.train()
+    module[1].eval()  # a frozen BatchNorm inside a training model
+    TorchTeacher(module).predict_logits(np.ones((4, 3)))
+    assert module.training and module[0].training and not module[1].training
+
+
+def test_student_with_a_bare_module_pickles_the_module_once():
+    X, y = load_scaled("wine")
+    module = random_mlp(X.shape[1], 3, hidden=256)
+    bare = DistilledLogisticRegression(module).fit(X)
+    wrapped = DistilledLogisticRegression(TorchTeacher(module)).fit(X)
+    assert len(pickle.dumps(bare)) < 1.2 * len(pickle.dumps(wrapped))
+    loaded = pickle.loads(pickle.dumps(bare))
+    assert loaded.teacher is loaded.teacher_.module
+    assert_allclose(loaded.teacher_.predict_logits(X), bare.teacher_.predict_logits(X))
 
 
 # --- scikit-learn and callable teachers ---------------------------------------
