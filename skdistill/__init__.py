@@ -3,8 +3,12 @@
 from skdistill.linear import DistilledLogisticRegression
 from skdistill.metrics import fidelity_score
 from skdistill.teachers import TorchTeacher
+from skdistill.tree import DistilledDecisionTree
+from skdistill.wrapper import DistilledClassifier
 
 __all__ = [
+    "DistilledClassifier",
+    "DistilledDecisionTree",
     "DistilledLogisticRegression",
     "TorchTeacher",
     "__version__",

@@ -1,7 +1,8 @@
 """The shared fit path of every student: validate -> teacher -> Q -> _fit_targets.
 
 A student subclasses :class:`BaseDistiller` and implements only
-``_fit_targets(X, Q, sample_weight)`` (fit the target distributions ``Q``),
+``_fit_targets(X, Q, sample_weight, classes)`` (fit the target
+distributions ``Q``; column ``k`` is class ``classes[k]``),
 ``predict_proba`` and ``predict_log_proba``. Everything else, input
 validation, resolving the teacher, softening, mixing in hard labels and
 ``classes_``, happens here once.
@@ -12,9 +13,14 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from skdistill._sklearn import Interval, _check_sample_weight, _fit_context
+from skdistill._sklearn import (
+    Interval,
+    _check_sample_weight,
+    _fit_context,
+    _num_samples,
+)
 from skdistill.targets import as_logits, mix_hard_labels, soften
 from skdistill.teachers import TorchTeacher, as_teacher
 
@@ -164,8 +170,9 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
             X = validate_data(self, X, **self._validate_kwargs)
         else:
             X, y = validate_data(self, X, y, **self._validate_kwargs)
+            y = column_or_1d(y, warn=True)
             check_classification_targets(y)
-        n_samples = X.shape[0]
+        n_samples = _num_samples(X)
         if sample_weight is not None:
             try:
                 sample_weight = _check_sample_weight(
@@ -195,7 +202,7 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         y_index = None if y is None else _encode_labels(y, classes, owner)
 
         Q = mix_hard_labels(soften(logits, self.temperature), y_index, self.alpha)
-        self._fit_targets(X, Q, sample_weight)
+        self._fit_targets(X, Q, sample_weight, classes)
         # Set last, so that a fit that fails leaves no half-updated student.
         self.teacher_ = teacher
         self.classes_ = classes

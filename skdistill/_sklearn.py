@@ -5,7 +5,19 @@ change upstream is fixed once.
 """
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.tree._tree import Tree, ccp_pruning_path
+from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, _num_samples
 
-__all__ = ["Interval", "StrOptions", "_check_sample_weight", "_fit_context"]
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "StrOptions",
+    "Tree",
+    "_check_sample_weight",
+    "_fit_context",
+    "_num_samples",
+    "_safe_indexing",
+    "ccp_pruning_path",
+]

@@ -154,7 +154,7 @@ class DistilledLogisticRegression(BaseDistiller):
         self.warm_start = warm_start
         self.verbose = verbose
 
-    def _fit_targets(self, X, Q, sample_weight):
+    def _fit_targets(self, X, Q, sample_weight, classes):
         n_samples, n_classes = Q.shape
         n_features = X.shape[1]
         if sample_weight is None:

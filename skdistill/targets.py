@@ -10,6 +10,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import log_softmax
 
+from skdistill._sklearn import _safe_indexing
+
 __all__ = [
     "PROBA_FLOOR",
     "REPLICATE_THRESHOLD",
@@ -188,8 +190,9 @@ def replicate_rows(X, Q, sample_weight=None, *, threshold=REPLICATE_THRESHOLD):
 
     Parameters
     ----------
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        Input rows; sparse input stays sparse (CSR).
+    X : {array-like, sparse matrix} of shape (n_samples, ...)
+        Input rows: an array (sparse input stays sparse, as CSR), a pandas
+        DataFrame, or a list (raw text, say).
     Q : ndarray of shape (n_samples, n_classes)
         Target distributions.
     sample_weight : ndarray of shape (n_samples,), default=None
@@ -200,7 +203,8 @@ def replicate_rows(X, Q, sample_weight=None, *, threshold=REPLICATE_THRESHOLD):
 
     Returns
     -------
-    X_rep : {ndarray, sparse matrix} of shape (n_kept, n_features)
+    X_rep : {ndarray, sparse matrix, DataFrame, list} of length n_kept
+        The kept rows, in the type of X.
     y_rep : ndarray of shape (n_kept,) of int
         Class column of each replicated row.
     w_rep : ndarray of shape (n_kept,) of float64
@@ -220,8 +224,5 @@ def replicate_rows(X, Q, sample_weight=None, *, threshold=REPLICATE_THRESHOLD):
     w = Q[rows, cols]
     if sample_weight is not None:
         w = w * np.asarray(sample_weight, dtype=np.float64)[rows]
-    if sp.issparse(X):
-        X_rep = X.tocsr()[rows]
-    else:
-        X_rep = np.asarray(X)[rows]
+    X_rep = X.tocsr()[rows] if sp.issparse(X) else _safe_indexing(X, rows)
     return X_rep, cols, w

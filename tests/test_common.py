@@ -1,16 +1,32 @@
-"""scikit-learn's own estimator checks, over every public estimator."""
+"""scikit-learn's own estimator checks, over every public estimator.
+
+The one skip, ``check_array_api_input``, is scikit-learn's: it skips itself
+unless SCIPY_ARRAY_API is set, and skdistill declares no array API support.
+"""
 
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdistill import DistilledLogisticRegression
+from skdistill import (
+    DistilledClassifier,
+    DistilledDecisionTree,
+    DistilledLogisticRegression,
+)
 
-# The teacher is unfitted, so it is trained inside fit on each check's data
-# (whatever its shape or labels). LogisticRegression is deterministic and
-# takes sample_weight, so weighted and repeated rows give the same teacher.
+
+def _teacher():
+    # Unfitted, so it is trained inside fit on each check's data (whatever its
+    # shape or labels). LogisticRegression is deterministic and takes
+    # sample_weight, so weighted and repeated rows give the same teacher.
+    return LogisticRegression(max_iter=1000)
+
+
 ESTIMATORS = [
-    DistilledLogisticRegression(LogisticRegression(max_iter=1000)),
-    DistilledLogisticRegression(LogisticRegression(max_iter=1000), alpha=0.5),
+    DistilledLogisticRegression(_teacher()),
+    DistilledLogisticRegression(_teacher(), alpha=0.5),
+    DistilledDecisionTree(_teacher(), random_state=0),
+    DistilledDecisionTree(_teacher(), alpha=0.5, max_depth=3, random_state=0),
+    DistilledClassifier(LogisticRegression(), _teacher()),
 ]
 
 

@@ -1,0 +1,343 @@
+"""DistilledDecisionTree: a decision tree fitted to soft targets."""
+
+import copy
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from sklearn.utils import Bunch
+from sklearn.utils.validation import check_is_fitted
+
+from skdistill._base import BaseDistiller
+from skdistill._sklearn import Tree, ccp_pruning_path
+
+__all__ = ["DistilledDecisionTree"]
+
+# Q is rounded to a multiple of this before fitting: sums of such numbers
+# with integer weights are exact, so weighted and repeated rows give the same
+# tree (no split flips on a rounding difference).
+_Q_GRID = 2.0**-30
+
+_TREE_PARAMS = (
+    "max_depth",
+    "min_samples_split",
+    "min_samples_leaf",
+    "min_weight_fraction_leaf",
+    "max_features",
+    "random_state",
+    "max_leaf_nodes",
+    "min_impurity_decrease",
+    "ccp_alpha",
+)
+
+
+def _classifier_tree(regression_tree, n_classes, temperature):
+    """The regression tree on Q as a classifier tree, as the Gini tree has it.
+
+    Node values become the mean target distribution sharpened back to the
+    teacher's scale (``q ** T``, renormalised); node impurities become the
+    Gini impurity ``1 - sum_k q_k ** 2`` of the fitted distribution, which is
+    what a Gini tree on the replicated rows computes, so feature importances
+    and cost-complexity pruning read the same.
+    """
+    state = regression_tree.__getstate__()
+    q = state["values"][:, :, 0]
+    q = np.maximum(q, 0.0) / np.maximum(q.sum(axis=1, keepdims=True), 1e-300)
+    nodes = state["nodes"].copy()
+    nodes["impurity"] = np.maximum(1.0 - np.einsum("nk,nk->n", q, q), 0.0)
+    with np.errstate(divide="ignore", under="ignore"):
+        sharp = np.exp(temperature * np.log(q))
+    values = sharp / sharp.sum(axis=1, keepdims=True)
+    tree = Tree(regression_tree.n_features, np.array([n_classes], dtype=np.intp), 1)
+    tree.__setstate__(
+        {
+            "max_depth": state["max_depth"],
+            "node_count": state["node_count"],
+            "nodes": nodes,
+            "values": np.ascontiguousarray(values[:, None, :]),
+        }
+    )
+    return tree
+
+
+class DistilledDecisionTree(BaseDistiller):
+    """Decision tree distilled from a teacher's softened predictions.
+
+    Fits the target distributions ``Q = (1 - alpha) * softmax(z / T) + alpha
+    * onehot(y)`` with a multi-output squared-error tree on ``Q``. Its splits
+    are those of a Gini tree on the replicated rows of soft-label weighting
+    (the per-row constant ``sum_k Q_ik ** 2`` cancels in every impurity
+    decrease), with no copy of X per class. Leaves hold the mean target
+    distribution; with ``alpha=1`` this is scikit-learn's
+    :class:`~sklearn.tree.DecisionTreeClassifier`.
+
+    Parameters mean what they mean for ``DecisionTreeClassifier``, with
+    impurities on the Gini scale (``min_impurity_decrease`` and
+    ``ccp_alpha`` are rescaled internally) and counts of original rows
+    (``min_samples_split``, ``min_samples_leaf``), which are the replicated
+    Gini tree's counts for hard targets.
+
+    ``predict_proba`` is on the teacher's scale: a leaf's distribution ``q``
+    fitted at temperature ``T`` is reported as ``q ** T``, renormalised.
+
+    Parameters
+    ----------
+    teacher : TorchTeacher, torch.nn.Module, classifier or callable
+        The model to distil, as for
+        :class:`~skdistill.DistilledLogisticRegression`.
+    temperature : float, default=1.0
+        Softening temperature ``T > 0`` of the teacher's logits.
+    alpha : float, default=0.0
+        Weight of the hard labels ``y`` in the targets, in ``[0, 1]``.
+    max_depth : int, default=None
+        Maximum depth of the tree.
+    min_samples_split : int or float, default=2
+        Minimum number of rows to split a node (a float is a fraction).
+    min_samples_leaf : int or float, default=1
+        Minimum number of rows in a leaf (a float is a fraction).
+    min_weight_fraction_leaf : float, default=0.0
+        Minimum fraction of the total sample weight in a leaf.
+    max_features : int, float, {"sqrt", "log2"} or None, default=None
+        Number of features considered at each split.
+    max_leaf_nodes : int, default=None
+        Grow best-first with at most this many leaves.
+    min_impurity_decrease : float, default=0.0
+        A node is split only if the weighted Gini impurity decreases by at
+        least this.
+    ccp_alpha : float, default=0.0
+        Cost-complexity pruning strength, on the Gini scale.
+    random_state : int, RandomState instance or None, default=None
+        Controls the order features are tried in (ties between splits).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The teacher's classes.
+    tree_ : sklearn.tree._tree.Tree
+        The fitted tree, in classifier form: values on the teacher's scale,
+        Gini impurities.
+    max_features_ : int
+        The number of features tried at each split.
+    teacher_ : TorchTeacher, SklearnTeacher, CallableTeacher or None
+        The teacher used by ``fit``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.tree.DecisionTreeClassifier : The hard-label model;
+        :meth:`to_sklearn` returns one.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from skdistill import DistilledDecisionTree
+    >>> X, y = load_wine(return_X_y=True)
+    >>> forest = RandomForestClassifier(random_state=0).fit(X, y)
+    >>> tree = DistilledDecisionTree(forest, max_depth=3, random_state=0).fit(X)
+    >>> tree.get_depth(), tree.classes_
+    (3, array([0, 1, 2]))
+    >>> bool(tree.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseDistiller._parameter_constraints,
+        **{
+            name: DecisionTreeClassifier._parameter_constraints[name]
+            for name in _TREE_PARAMS
+        },
+    }
+
+    _validate_kwargs = {"accept_sparse": "csr", "dtype": np.float32}
+
+    def __init__(
+        self,
+        teacher,
+        *,
+        temperature=1.0,
+        alpha=0.0,
+        max_depth=None,
+        min_samples_split=2,
+        min_samples_leaf=1,
+        min_weight_fraction_leaf=0.0,
+        max_features=None,
+        max_leaf_nodes=None,
+        min_impurity_decrease=0.0,
+        ccp_alpha=0.0,
+        random_state=None,
+    ):
+        self.teacher = teacher
+        self.temperature = temperature
+        self.alpha = alpha
+        self.max_depth = max_depth
+        self.min_samples_split = min_samples_split
+        self.min_samples_leaf = min_samples_leaf
+        self.min_weight_fraction_leaf = min_weight_fraction_leaf
+        self.max_features = max_features
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_impurity_decrease = min_impurity_decrease
+        self.ccp_alpha = ccp_alpha
+        self.random_state = random_state
+
+    def _fit_targets(self, X, Q, sample_weight, classes):
+        n_classes = Q.shape[1]
+        params = {name: getattr(self, name) for name in _TREE_PARAMS}
+        # The squared error of K outputs is the Gini impurity divided by K
+        # (plus a per-row constant that cancels), so thresholds on impurity
+        # decreases are divided by K.
+        params["min_impurity_decrease"] = self.min_impurity_decrease / n_classes
+        params["ccp_alpha"] = self.ccp_alpha / n_classes
+        regressor = DecisionTreeRegressor(criterion="squared_error", **params)
+        regressor.fit(X, np.round(Q / _Q_GRID) * _Q_GRID, sample_weight=sample_weight)
+        self.tree_ = _classifier_tree(regressor.tree_, n_classes, self.temperature)
+        self.max_features_ = regressor.max_features_
+
+    def predict_proba(self, X):
+        """Class probabilities on the teacher's scale: the leaf's distribution.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._validate_predict_X(X)
+        return self.tree_.predict(X)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def apply(self, X):
+        """Index of the leaf each row of X ends in.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        leaves : ndarray of shape (n_samples,)
+        """
+        return self.tree_.apply(self._validate_predict_X(X))
+
+    def decision_path(self, X):
+        """The nodes each row of X passes through.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        indicator : sparse matrix of shape (n_samples, n_nodes)
+            Non-zero where row ``i`` passes through node ``j``.
+        """
+        return self.tree_.decision_path(self._validate_predict_X(X))
+
+    def get_depth(self):
+        """Depth of the tree: the longest path from the root to a leaf.
+
+        Returns
+        -------
+        depth : int
+        """
+        check_is_fitted(self)
+        return self.tree_.max_depth
+
+    def get_n_leaves(self):
+        """Number of leaves of the tree.
+
+        Returns
+        -------
+        n_leaves : int
+        """
+        check_is_fitted(self)
+        return self.tree_.n_leaves
+
+    @property
+    def feature_importances_(self):
+        """Normalised total Gini impurity decrease brought by each feature.
+
+        The same as the Gini tree's on the replicated rows: the impurity
+        decreases of the squared-error tree are those divided by K.
+        """
+        check_is_fitted(self)
+        return self.tree_.compute_feature_importances()
+
+    def cost_complexity_pruning_path(
+        self, X, y=None, *, sample_weight=None, teacher_logits=None
+    ):
+        """Effective alphas and total leaf impurities of minimal pruning.
+
+        The path is that of the Gini tree on the replicated rows, so its
+        alphas are values for ``ccp_alpha``.
+
+        Parameters
+        ----------
+        X, y, sample_weight, teacher_logits
+            As for :meth:`fit`.
+
+        Returns
+        -------
+        path : Bunch
+            ``ccp_alphas`` and ``impurities``, increasing.
+        """
+        unpruned = clone(self).set_params(ccp_alpha=0.0)
+        unpruned.fit(X, y, sample_weight=sample_weight, teacher_logits=teacher_logits)
+        return Bunch(**ccp_pruning_path(unpruned.tree_))
+
+    def to_sklearn(self):
+        """Return a fitted scikit-learn ``DecisionTreeClassifier``, no teacher.
+
+        It holds a copy of ``tree_``, so its predictions and probabilities
+        equal this student's, and ``export_text``, ``plot_tree``, skops and
+        skl2onnx work on it unchanged.
+
+        Returns
+        -------
+        model : sklearn.tree.DecisionTreeClassifier
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import export_text
+        >>> from skdistill import DistilledDecisionTree
+        >>> X, y = load_iris(return_X_y=True)
+        >>> student = DistilledDecisionTree(GaussianNB(), max_depth=1).fit(X, y)
+        >>> print(export_text(student.to_sklearn()))
+        |--- feature_2 <= 2.45
+        |   |--- class: 0
+        |--- feature_2 >  2.45
+        |   |--- class: 1
+        <BLANKLINE>
+        """
+        check_is_fitted(self)
+        params = {name: getattr(self, name) for name in _TREE_PARAMS}
+        model = DecisionTreeClassifier(**params)
+        model.classes_ = self.classes_.copy()
+        model.n_classes_ = np.intp(len(self.classes_))
+        model.n_outputs_ = 1
+        model.max_features_ = self.max_features_
+        model.n_features_in_ = self.n_features_in_
+        if hasattr(self, "feature_names_in_"):
+            model.feature_names_in_ = self.feature_names_in_.copy()
+        model.tree_ = copy.deepcopy(self.tree_)
+        return model

@@ -1,0 +1,226 @@
+"""DistilledClassifier: any scikit-learn classifier, by soft-label weighting."""
+
+from numbers import Real
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import log_softmax, softmax
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from sklearn.utils import get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+
+from skdistill._base import BaseDistiller
+from skdistill._sklearn import HasMethods, Interval
+from skdistill.targets import REPLICATE_THRESHOLD, replicate_rows
+
+__all__ = ["DistilledClassifier"]
+
+
+def _indexable(X):
+    """X as given when it can be indexed by rows, else as an array."""
+    if isinstance(X, (list, np.ndarray)) or sp.issparse(X) or hasattr(X, "iloc"):
+        return X
+    return np.asarray(X)
+
+
+def _final_step(estimator):
+    return estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+
+
+def _student_has(method):
+    return lambda self: hasattr(self.student, method)
+
+
+class DistilledClassifier(BaseDistiller):
+    """Any scikit-learn classifier distilled from a teacher, by soft-label weighting.
+
+    Each row ``i`` of X is repeated once per class ``k`` with label ``k`` and
+    sample weight ``w_i * Q_ik`` (entries of ``Q`` at most ``threshold`` are
+    dropped), and the student is fitted on those rows. For a log-loss model
+    (logistic regression, an MLP) or a Gini tree this is exactly fitting the
+    soft targets ``Q``.
+
+    The student may be a :class:`~sklearn.pipeline.Pipeline`: the teacher
+    and the pipeline both see X as given (raw text, say), and the weights
+    reach the pipeline's final step. X is not validated here; the teacher
+    and the student validate what they receive.
+
+    The replicated rows cost memory: X is copied once per kept (row, class)
+    pair, up to ``n_classes`` times in all. A sharp teacher keeps few pairs
+    per row; a high temperature keeps nearly all of them. The dedicated
+    students (:class:`~skdistill.DistilledLogisticRegression`,
+    :class:`~skdistill.DistilledDecisionTree`) need no copy.
+
+    ``predict_proba`` is on the teacher's scale: the student's probabilities
+    ``p`` are reported as ``p ** T``, renormalised.
+
+    Parameters
+    ----------
+    student : classifier
+        An unfitted scikit-learn classifier whose ``fit`` accepts
+        ``sample_weight`` (for a pipeline, its final step's ``fit``). It is
+        cloned.
+    teacher : TorchTeacher, torch.nn.Module, classifier or callable
+        The model to distil, as for
+        :class:`~skdistill.DistilledLogisticRegression`.
+    temperature : float, default=1.0
+        Softening temperature ``T > 0`` of the teacher's logits.
+    alpha : float, default=0.0
+        Weight of the hard labels ``y`` in the targets, in ``[0, 1]``.
+    threshold : float, default=1e-8
+        Target probabilities at or below this are not replicated.
+
+    Attributes
+    ----------
+    student_ : classifier
+        The fitted clone of ``student``, trained on the replicated rows with
+        the teacher's class labels.
+    classes_ : ndarray of shape (n_classes,)
+        The teacher's classes.
+    teacher_ : TorchTeacher, SklearnTeacher, CallableTeacher or None
+        The teacher used by ``fit``.
+    n_features_in_ : int
+        Number of features seen during fit, when X has features.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skdistill import DistilledClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> forest = RandomForestClassifier(random_state=0).fit(X, y)
+    >>> student = DistilledClassifier(GaussianNB(), forest).fit(X)
+    >>> type(student.to_sklearn()).__name__, bool(student.score(X, y) > 0.9)
+    ('GaussianNB', True)
+    """
+
+    _parameter_constraints = {
+        **BaseDistiller._parameter_constraints,
+        "student": [HasMethods(["fit", "predict"])],
+        "threshold": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    _validate_kwargs = {"skip_check_array": True}
+
+    def __init__(
+        self,
+        student,
+        teacher,
+        *,
+        temperature=1.0,
+        alpha=0.0,
+        threshold=REPLICATE_THRESHOLD,
+    ):
+        self.student = student
+        self.teacher = teacher
+        self.temperature = temperature
+        self.alpha = alpha
+        self.threshold = threshold
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        student_tags = get_tags(self.student)
+        tags.input_tags = student_tags.input_tags
+        return tags
+
+    def _fit_targets(self, X, Q, sample_weight, classes):
+        final = _final_step(self.student)
+        if not has_fit_parameter(final, "sample_weight"):
+            raise TypeError(
+                f"DistilledClassifier: the student {type(final).__name__} does "
+                "not accept sample_weight in fit, which soft-label weighting "
+                "needs; use a classifier whose fit takes sample_weight "
+                "(LogisticRegression, DecisionTreeClassifier, GaussianNB, ...)."
+            )
+        X_rep, columns, w_rep = replicate_rows(
+            _indexable(X), Q, sample_weight, threshold=self.threshold
+        )
+        student = clone(self.student)
+        if isinstance(student, Pipeline):
+            weights = {f"{student.steps[-1][0]}__sample_weight": w_rep}
+        else:
+            weights = {"sample_weight": w_rep}
+        student.fit(X_rep, classes[columns], **weights)
+        # The student knows the classes that kept a replicated row; place its
+        # columns among all the teacher's classes.
+        index = {label: k for k, label in enumerate(classes.tolist())}
+        self._student_columns = np.array(
+            [index[label] for label in student.classes_.tolist()], dtype=np.intp
+        )
+        self.student_ = student
+
+    def _validate_predict_X(self, X):
+        # The student validates X (and its feature names) itself.
+        check_is_fitted(self)
+        return _indexable(X)
+
+    def _student_log_proba(self, X):
+        """Student log-probabilities over all classes, on the teacher's scale."""
+        X = self._validate_predict_X(X)
+        proba = self.student_.predict_proba(X)
+        log_proba = np.full((proba.shape[0], len(self.classes_)), -np.inf)
+        with np.errstate(divide="ignore"):
+            log_proba[:, self._student_columns] = self.temperature * np.log(proba)
+        return log_proba
+
+    @available_if(_student_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities on the teacher's scale.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            What the student takes.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        return softmax(self._student_log_proba(X), axis=1)
+
+    @available_if(_student_has("predict_proba"))
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        return log_softmax(self._student_log_proba(X), axis=1)
+
+    def predict(self, X):
+        """Predict the class of each row of X with the student.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        X = self._validate_predict_X(X)
+        return self.student_.predict(X)
+
+    def to_sklearn(self):
+        """Return the fitted student, with no teacher inside.
+
+        Its classes are the teacher's labels; its probabilities are those it
+        was fitted to, at the training temperature (the same ranking, so the
+        same predictions).
+
+        Returns
+        -------
+        student : classifier
+        """
+        check_is_fitted(self)
+        return self.student_
