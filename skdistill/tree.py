@@ -326,7 +326,7 @@ class DistilledDecisionTree(BaseDistiller):
         |--- feature_2 <= 2.45
         |   |--- class: 0
         |--- feature_2 >  2.45
-        |   |--- class: 1
+        |   |--- class: 2
         <BLANKLINE>
         """
         check_is_fitted(self)
