@@ -321,11 +321,12 @@ class DistilledDecisionTree(BaseDistiller):
         >>> from sklearn.tree import export_text
         >>> from skdistill import DistilledDecisionTree
         >>> X, y = load_iris(return_X_y=True)
-        >>> student = DistilledDecisionTree(GaussianNB(), max_depth=1).fit(X, y)
+        >>> tree = DistilledDecisionTree(GaussianNB(), max_depth=1, random_state=0)
+        >>> student = tree.fit(X, y)
         >>> print(export_text(student.to_sklearn()))
-        |--- feature_2 <= 2.45
+        |--- feature_3 <= 0.80
         |   |--- class: 0
-        |--- feature_2 >  2.45
+        |--- feature_3 >  0.80
         |   |--- class: 2
         <BLANKLINE>
         """
