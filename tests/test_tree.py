@@ -1,0 +1,154 @@
+import numpy as np
+import pytest
+from conftest import load_scaled
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_digits, make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier, export_text
+
+from skdistill import DistilledDecisionTree
+from skdistill.targets import replicate_rows, soften
+
+
+def _datasets():
+    X, y = load_digits(return_X_y=True)
+    Xs, ys = make_classification(2000, 12, n_informative=6, n_classes=5, random_state=0)
+    return {"digits": (X, y), "synthetic": (Xs, ys)}
+
+
+DATA = _datasets()
+
+
+def _teacher_logits(X, y):
+    """Logits of a linear teacher on X: smooth, not one-hot."""
+    model = LogisticRegression(C=0.05, max_iter=2000).fit(X / X.std(), y)
+    return model.decision_function(X / X.std())
+
+
+@pytest.mark.parametrize("name", ["digits", "synthetic"])
+@pytest.mark.parametrize("max_depth", [2, 5, 8, None])
+def test_oracle_hard_labels_equal_decision_tree_classifier(name, max_depth):
+    X, y = DATA[name]
+    expected = DecisionTreeClassifier(max_depth=max_depth, random_state=0).fit(X, y)
+    student = DistilledDecisionTree(
+        None, alpha=1.0, max_depth=max_depth, random_state=0
+    ).fit(X, y, teacher_logits=np.zeros((len(y), len(np.unique(y)))))
+    assert student.tree_.node_count == expected.tree_.node_count
+    assert_array_equal(student.predict(X), expected.predict(X))
+    assert_allclose(student.predict_proba(X), expected.predict_proba(X), atol=1e-12)
+    assert_allclose(student.feature_importances_, expected.feature_importances_)
+
+
+@pytest.mark.parametrize("name", ["digits", "synthetic"])
+@pytest.mark.parametrize("temperature", [1.0, 2.0])
+@pytest.mark.parametrize("max_depth", [3, 8])
+def test_oracle_soft_targets_equal_gini_tree_on_replicated_rows(
+    name, temperature, max_depth
+):
+    X, y = DATA[name]
+    logits = _teacher_logits(X, y)
+    X_rep, y_rep, w_rep = replicate_rows(X, soften(logits, temperature), threshold=0)
+    expected = DecisionTreeClassifier(max_depth=max_depth, random_state=0)
+    expected.fit(X_rep, y_rep, sample_weight=w_rep)
+    student = DistilledDecisionTree(
+        None, temperature=temperature, max_depth=max_depth, random_state=0
+    ).fit(X, teacher_logits=logits)
+    # Ties between equally good splits may be broken differently, which
+    # routes unseen rows differently: compare on the training rows.
+    assert np.mean(student.predict(X) == expected.predict(X)) >= 0.995
+    sharp = expected.predict_proba(X) ** temperature
+    sharp /= sharp.sum(axis=1, keepdims=True)
+    assert_allclose(student.predict_proba(X), sharp, atol=1e-6)
+    assert student.tree_.node_count == expected.tree_.node_count
+    if max_depth == 3:  # no tied splits at this depth: the very same tree
+        assert_array_equal(student.tree_.feature, expected.tree_.feature)
+        assert_allclose(
+            student.feature_importances_, expected.feature_importances_, atol=1e-9
+        )
+
+
+def test_impurity_thresholds_mean_the_gini_thresholds():
+    X, y = DATA["digits"]
+    logits = _teacher_logits(X, y)
+    X_rep, y_rep, w_rep = replicate_rows(X, soften(logits, 1.0), threshold=0)
+    for params in [{"min_impurity_decrease": 0.005}, {"ccp_alpha": 0.002}]:
+        expected = DecisionTreeClassifier(random_state=0, **params)
+        expected.fit(X_rep, y_rep, sample_weight=w_rep)
+        student = DistilledDecisionTree(None, random_state=0, **params)
+        student.fit(X, teacher_logits=logits)
+        assert student.get_n_leaves() == expected.get_n_leaves()
+        assert np.mean(student.predict(X) == expected.predict(X)) >= 0.995
+
+
+def test_pruning_path_is_the_gini_path():
+    X, y = DATA["synthetic"]
+    logits = _teacher_logits(X, y)
+    X_rep, y_rep, w_rep = replicate_rows(X, soften(logits, 2.0), threshold=0)
+    expected = DecisionTreeClassifier(max_depth=6, random_state=0)
+    path = expected.cost_complexity_pruning_path(X_rep, y_rep, sample_weight=w_rep)
+    student = DistilledDecisionTree(None, temperature=2.0, max_depth=6, random_state=0)
+    ours = student.cost_complexity_pruning_path(X, teacher_logits=logits)
+    assert_allclose(ours.ccp_alphas, path.ccp_alphas, rtol=1e-6, atol=1e-12)
+    assert_allclose(ours.impurities, path.impurities, rtol=1e-9)
+    assert not hasattr(student, "tree_")  # the path does not fit the student
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"max_leaf_nodes": 12},
+        {"min_samples_leaf": 20},
+        {"min_samples_split": 50},
+        {"min_weight_fraction_leaf": 0.02},
+        {"max_features": "sqrt"},
+    ],
+)
+def test_tree_parameters_match_the_classifier(params):
+    X, y = DATA["digits"]
+    expected = DecisionTreeClassifier(random_state=0, **params).fit(X, y)
+    student = DistilledDecisionTree(None, alpha=1.0, random_state=0, **params)
+    student.fit(X, y, teacher_logits=np.zeros((len(y), 10)))
+    assert student.get_n_leaves() == expected.get_n_leaves()
+    assert student.get_depth() == expected.get_depth()
+    assert_array_equal(student.predict(X), expected.predict(X))
+
+
+def test_predict_proba_is_on_the_teacher_scale():
+    X, y = load_scaled("wine")
+    logits = _teacher_logits(X, y)
+    cold = DistilledDecisionTree(None, temperature=1.0, max_depth=1, random_state=0)
+    hot = DistilledDecisionTree(None, temperature=3.0, max_depth=1, random_state=0)
+    cold.fit(X, teacher_logits=logits)
+    hot.fit(X, teacher_logits=3.0 * logits)  # the same softened targets
+    assert_array_equal(cold.apply(X), hot.apply(X))
+    q = cold.predict_proba(X)
+    assert_allclose(hot.predict_proba(X), q**3 / (q**3).sum(axis=1, keepdims=True))
+
+
+def test_to_sklearn_and_tree_methods():
+    X, y = load_scaled("wine")
+    student = DistilledDecisionTree(LogisticRegression(), temperature=2.0)
+    student.fit(X, y)
+    plain = student.to_sklearn()
+    assert type(plain) is DecisionTreeClassifier
+    assert np.abs(plain.predict_proba(X) - student.predict_proba(X)).max() < 1e-6
+    assert_array_equal(plain.predict(X), student.predict(X))
+    assert_array_equal(plain.apply(X), student.apply(X))
+    assert (plain.decision_path(X) != student.decision_path(X)).nnz == 0
+    assert plain.get_depth() == student.get_depth()
+    assert plain.get_n_leaves() == student.get_n_leaves()
+    assert_allclose(plain.feature_importances_, student.feature_importances_)
+    assert "class: " in export_text(plain, class_names=["a", "b", "c"])
+    assert plain.tree_ is not student.tree_
+
+
+def test_sparse_input_equals_dense():
+    import scipy.sparse as sp
+
+    X, y = DATA["digits"]
+    logits = _teacher_logits(X, y)
+    dense = DistilledDecisionTree(None, max_depth=6, random_state=0)
+    dense.fit(X, teacher_logits=logits)
+    sparse = DistilledDecisionTree(None, max_depth=6, random_state=0)
+    sparse.fit(sp.csr_matrix(X), teacher_logits=logits)
+    assert_allclose(sparse.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X))
