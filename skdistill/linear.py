@@ -275,6 +275,100 @@ class DistilledLogisticRegression(BaseDistiller):
         """
         return log_softmax(self._class_scores(X), axis=1)
 
+    def coef_table(self, *, feature_names=None):
+        """The coefficients as a table, largest magnitude first per class.
+
+        For two classes there is one logit, that of ``classes_[1]`` against
+        ``classes_[0]``, so one block of rows, labelled ``classes_[1]``.
+
+        Parameters
+        ----------
+        feature_names : list of str, default=None
+            Names of the features; ``feature_names_in_`` or ``x0, x1, ...``
+            when None.
+
+        Returns
+        -------
+        table : pandas.DataFrame or list of dict
+            Columns ``class``, ``feature``, ``coefficient`` (on the teacher's
+            scale), one row per class and feature, sorted by class and then
+            by decreasing ``|coefficient|``; a list of row dicts when pandas
+            is not installed.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from skdistill import DistilledLogisticRegression
+        >>> X, y = load_iris(return_X_y=True, as_frame=True)
+        >>> student = DistilledLogisticRegression(GaussianNB(), max_iter=1000)
+        >>> table = student.fit(X, y).coef_table()
+        >>> table.columns.tolist(), len(table)
+        (['class', 'feature', 'coefficient'], 12)
+        """
+        rows = [
+            {"class": label, "feature": name, "coefficient": value}
+            for label, ranked in self._ranked_coefficients(feature_names).items()
+            for name, value in ranked
+        ]
+        try:
+            import pandas as pd
+        except ImportError:
+            return rows
+        return pd.DataFrame(rows, columns=["class", "feature", "coefficient"])
+
+    def top_features(self, k=5, *, feature_names=None):
+        """The ``k`` features of largest coefficient magnitude, per class.
+
+        Parameters
+        ----------
+        k : int, default=5
+            Features per class.
+        feature_names : list of str, default=None
+            As for :meth:`coef_table`.
+
+        Returns
+        -------
+        top : dict
+            Class label -> list of ``(feature, coefficient)``, largest
+            ``|coefficient|`` first.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from skdistill import DistilledLogisticRegression
+        >>> X, y = load_iris(return_X_y=True, as_frame=True)
+        >>> student = DistilledLogisticRegression(GaussianNB(), max_iter=1000)
+        >>> top = student.fit(X, y).top_features(k=1)
+        >>> sorted(top), [name for name, _ in top[0]]
+        ([0, 1, 2], ['petal length (cm)'])
+        """
+        ranked = self._ranked_coefficients(feature_names)
+        return {label: pairs[:k] for label, pairs in ranked.items()}
+
+    def _ranked_coefficients(self, feature_names):
+        """Class label -> [(feature, coefficient)], largest magnitude first."""
+        check_is_fitted(self)
+        if feature_names is None:
+            feature_names = getattr(self, "feature_names_in_", None)
+        if feature_names is None:
+            feature_names = [f"x{i}" for i in range(self.n_features_in_)]
+        if len(feature_names) != self.n_features_in_:
+            raise ValueError(
+                f"{type(self).__name__}: feature_names has {len(feature_names)} "
+                f"entries but the model has {self.n_features_in_} features; pass "
+                "one name per feature."
+            )
+        labels = self.classes_.tolist()
+        if len(self.coef_) == 1:
+            labels = labels[1:]
+        ranked = {}
+        for label, row in zip(labels, self.coef_):
+            order = np.argsort(-np.abs(row), kind="stable")
+            ranked[label] = [(str(feature_names[j]), float(row[j])) for j in order]
+        return ranked
+
     def to_sklearn(self):
         """Return a fitted scikit-learn ``LogisticRegression`` with no teacher.
 

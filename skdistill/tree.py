@@ -303,6 +303,149 @@ class DistilledDecisionTree(BaseDistiller):
         unpruned.fit(X, y, sample_weight=sample_weight, teacher_logits=teacher_logits)
         return Bunch(**ccp_pruning_path(unpruned.tree_))
 
+    def rules(self, *, feature_names=None):
+        """The tree as data: one rule per leaf, left to right.
+
+        Parameters
+        ----------
+        feature_names : list of str, default=None
+            Names of the features; ``feature_names_in_`` or ``x0, x1, ...``
+            when None.
+
+        Returns
+        -------
+        rules : list of dict
+            One dict per leaf with ``conditions`` (the path, as strings such
+            as ``"x3 <= 0.8"``), ``class`` (the predicted label),
+            ``probability`` (its probability), ``distribution`` (label ->
+            probability, on the teacher's scale), ``n_samples`` (training
+            rows in the leaf) and ``support`` (their share of the training
+            weight). ``pandas.DataFrame(tree.rules())`` makes a table.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from skdistill import DistilledDecisionTree
+        >>> X, y = load_iris(return_X_y=True)
+        >>> tree = DistilledDecisionTree(GaussianNB(), max_depth=1, random_state=0)
+        >>> rule = tree.fit(X, y).rules()[0]
+        >>> rule["conditions"], rule["class"], rule["n_samples"]
+        (['x3 <= 0.8'], 0, 50)
+        """
+        check_is_fitted(self)
+        names = self._feature_names(feature_names)
+        tree = self.tree_
+        total = tree.weighted_n_node_samples[0]
+        rules = []
+
+        def walk(node, conditions):
+            left, right = tree.children_left[node], tree.children_right[node]
+            if left == right:  # a leaf
+                distribution = tree.value[node, 0]
+                best = int(np.argmax(distribution))
+                rules.append(
+                    {
+                        "conditions": conditions,
+                        "class": self.classes_.tolist()[best],
+                        "probability": float(distribution[best]),
+                        "distribution": dict(
+                            zip(self.classes_.tolist(), distribution.tolist())
+                        ),
+                        "n_samples": int(tree.n_node_samples[node]),
+                        "support": float(tree.weighted_n_node_samples[node] / total),
+                    }
+                )
+                return
+            name = names[tree.feature[node]]
+            threshold = float(tree.threshold[node])
+            walk(left, [*conditions, f"{name} <= {threshold:.6g}"])
+            walk(right, [*conditions, f"{name} > {threshold:.6g}"])
+
+        walk(0, [])
+        return rules
+
+    def export_text(self, *, feature_names=None, class_names=None, decimals=2):
+        """The tree as text, with each leaf's class distribution and support.
+
+        Parameters
+        ----------
+        feature_names : list of str, default=None
+            Names of the features; ``feature_names_in_`` or ``x0, x1, ...``
+            when None.
+        class_names : list of str, default=None
+            Names of the classes, in the order of ``classes_``.
+        decimals : int, default=2
+            Decimals of thresholds and probabilities.
+
+        Returns
+        -------
+        text : str
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from skdistill import DistilledDecisionTree
+        >>> X, y = load_iris(return_X_y=True)
+        >>> tree = DistilledDecisionTree(GaussianNB(), max_depth=1, random_state=0)
+        >>> print(tree.fit(X, y).export_text(class_names=["se", "ve", "vi"]))
+        |--- x3 <= 0.80
+        |   |--- class: se (1.00; se 1.00, ve 0.00, vi 0.00; 50 rows, 33%)
+        |--- x3 >  0.80
+        |   |--- class: vi (0.50; se 0.00, ve 0.50, vi 0.50; 100 rows, 67%)
+        <BLANKLINE>
+        """
+        check_is_fitted(self)
+        names = self._feature_names(feature_names)
+        labels = [
+            str(c) for c in (self.classes_ if class_names is None else class_names)
+        ]
+        if len(labels) != len(self.classes_):
+            raise ValueError(
+                f"DistilledDecisionTree: class_names has {len(labels)} entries "
+                f"but the tree has {len(self.classes_)} classes; pass one name "
+                "per entry of classes_."
+            )
+        tree = self.tree_
+        total = tree.weighted_n_node_samples[0]
+        lines = []
+
+        def walk(node, depth):
+            indent = "|   " * depth + "|--- "
+            left, right = tree.children_left[node], tree.children_right[node]
+            if left == right:
+                p = tree.value[node, 0]
+                best = int(np.argmax(p))
+                spread = ", ".join(f"{c} {v:.{decimals}f}" for c, v in zip(labels, p))
+                share = tree.weighted_n_node_samples[node] / total
+                lines.append(
+                    f"{indent}class: {labels[best]} ({p[best]:.{decimals}f}; "
+                    f"{spread}; {tree.n_node_samples[node]} rows, {share:.0%})"
+                )
+                return
+            name, threshold = names[tree.feature[node]], tree.threshold[node]
+            lines.append(f"{indent}{name} <= {threshold:.{decimals}f}")
+            walk(left, depth + 1)
+            lines.append(f"{indent}{name} >  {threshold:.{decimals}f}")
+            walk(right, depth + 1)
+
+        walk(0, 0)
+        return "\n".join(lines) + "\n"
+
+    def _feature_names(self, feature_names):
+        if feature_names is None:
+            feature_names = getattr(self, "feature_names_in_", None)
+        if feature_names is None:
+            return [f"x{i}" for i in range(self.n_features_in_)]
+        if len(feature_names) != self.n_features_in_:
+            raise ValueError(
+                f"DistilledDecisionTree: feature_names has {len(feature_names)} "
+                f"entries but the tree was fitted on {self.n_features_in_} "
+                "features; pass one name per feature."
+            )
+        return [str(name) for name in feature_names]
+
     def to_sklearn(self):
         """Return a fitted scikit-learn ``DecisionTreeClassifier``, no teacher.
 

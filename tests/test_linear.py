@@ -230,3 +230,34 @@ def test_a_failed_refit_leaves_the_fitted_student_unchanged():
     assert student.teacher_ is teacher
     assert_array_equal(student.classes_, [0, 1, 2])
     assert_allclose(student.predict_proba(X), before)
+
+
+def test_coef_table_and_top_features():
+    import pandas as pd
+
+    X, y = load_scaled("wine")
+    names = [f"f{i}" for i in range(X.shape[1])]
+    student = DistilledLogisticRegression(LogisticRegression()).fit(
+        pd.DataFrame(X, columns=names), y
+    )
+    table = student.coef_table()
+    assert isinstance(table, pd.DataFrame)
+    assert len(table) == 3 * 13
+    for label, block in table.groupby("class"):
+        magnitudes = block["coefficient"].abs().to_numpy()
+        assert (np.diff(magnitudes) <= 0).all()
+        row = student.coef_[list(student.classes_).index(label)]
+        assert block.iloc[0]["coefficient"] == row[np.argmax(np.abs(row))]
+    top = student.top_features(k=2)
+    assert [len(v) for v in top.values()] == [2, 2, 2]
+    assert top[0][0] == tuple(
+        table[table["class"] == 0].iloc[0][["feature", "coefficient"]]
+    )
+
+
+def test_coef_table_binary_has_one_block():
+    X, y = load_scaled("breast_cancer")
+    student = DistilledLogisticRegression(LogisticRegression()).fit(X, y)
+    table = student.coef_table()
+    assert set(table["class"]) == {1}
+    assert table.iloc[0]["feature"].startswith("x")

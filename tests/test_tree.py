@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import load_scaled
 from numpy.testing import assert_allclose, assert_array_equal
@@ -152,3 +153,41 @@ def test_sparse_input_equals_dense():
     sparse = DistilledDecisionTree(None, max_depth=6, random_state=0)
     sparse.fit(sp.csr_matrix(X), teacher_logits=logits)
     assert_allclose(sparse.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X))
+
+
+def test_rules_are_the_leaves_of_the_tree():
+    X, y = load_scaled("wine")
+    names = [f"f{i}" for i in range(X.shape[1])]
+    student = DistilledDecisionTree(LogisticRegression(), max_depth=3, random_state=0)
+    student.fit(X, y)
+    rules = student.rules(feature_names=names)
+    assert len(rules) == student.get_n_leaves()
+    assert sum(rule["n_samples"] for rule in rules) == len(X)
+    assert sum(rule["support"] for rule in rules) == pytest.approx(1.0)
+    leaves = student.apply(X)
+    for leaf, rule in zip(np.flatnonzero(student.tree_.children_left == -1), rules):
+        rows = X[leaves == leaf]
+        for condition in rule["conditions"]:
+            name, op, value = condition.split()
+            column = rows[:, names.index(name)]
+            holds = column <= float(value) if op == "<=" else column > float(value)
+            assert holds.all()
+        proba = student.predict_proba(rows[:1])[0]
+        assert rule["probability"] == pytest.approx(proba.max())
+        assert rule["class"] == student.classes_[proba.argmax()]
+        assert list(rule["distribution"].values()) == pytest.approx(proba)
+
+
+def test_export_text_names_features_classes_and_distributions():
+    X, y = load_scaled("wine")
+    student = DistilledDecisionTree(LogisticRegression(), max_depth=2, random_state=0)
+    student.fit(pd.DataFrame(X, columns=[f"col{i}" for i in range(13)]), y)
+    text = student.export_text(class_names=["barolo", "grignolino", "barbera"])
+    leaves = [line for line in text.splitlines() if "class: " in line]
+    assert len(leaves) == student.get_n_leaves()
+    assert all("barolo " in line and "rows, " in line for line in leaves)
+    assert "col" in text.splitlines()[0]
+    with pytest.raises(ValueError, match="class_names has 2 entries but the tree"):
+        student.export_text(class_names=["a", "b"])
+    with pytest.raises(ValueError, match="feature_names has 1 entries but the tree"):
+        student.rules(feature_names=["a"])
