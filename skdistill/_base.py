@@ -13,7 +13,12 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from skdistill._sklearn import (
     Interval,
@@ -115,6 +120,10 @@ def _encode_labels(y, classes, owner):
     return codes
 
 
+# Attributes validate_data sets when fit starts.
+_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
+
+
 class _TeacherModule:
     """Stands for ``teacher_.module`` in the pickle of a student."""
 
@@ -164,13 +173,27 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         self : object
             The fitted student.
         """
+        # validate_data records the features of X at once; a fit that fails
+        # puts back those of the last successful fit.
+        previous = {k: v for k, v in vars(self).items() if k in _INPUT_ATTRIBUTES}
+        try:
+            return self._fit(X, y, sample_weight, teacher_logits)
+        except BaseException:
+            for name in _INPUT_ATTRIBUTES:
+                self.__dict__.pop(name, None)
+            self.__dict__.update(previous)
+            raise
+
+    def _fit(self, X, y, sample_weight, teacher_logits):
         owner = type(self).__name__
+        self._check_student()
         X_raw = X
         if y is None:
             X = validate_data(self, X, **self._validate_kwargs)
         else:
             X, y = validate_data(self, X, y, **self._validate_kwargs)
             y = column_or_1d(y, warn=True)
+            check_consistent_length(X, y)
             check_classification_targets(y)
         n_samples = _num_samples(X)
         if sample_weight is not None:
@@ -207,6 +230,23 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         self.teacher_ = teacher
         self.classes_ = classes
         return self
+
+    def _check_student(self):
+        """Checks a student makes before the teacher runs; none by default."""
+
+    def _feature_names(self, feature_names=None):
+        """``feature_names``, else ``feature_names_in_``, else x0, x1, ..."""
+        if feature_names is None:
+            feature_names = getattr(self, "feature_names_in_", None)
+        if feature_names is None:
+            return [f"x{i}" for i in range(self.n_features_in_)]
+        if len(feature_names) != self.n_features_in_:
+            raise ValueError(
+                f"{type(self).__name__}: feature_names has {len(feature_names)} "
+                f"entries but the model was fitted on {self.n_features_in_} "
+                "features; pass one name per feature."
+            )
+        return [str(name) for name in feature_names]
 
     def __getstate__(self):
         state = dict(super().__getstate__())

@@ -4,7 +4,9 @@ scikit-learn does not promise these across releases; keeping them here means a
 change upstream is fixed once.
 """
 
+import numpy as np
 from sklearn.base import _fit_context
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.tree._tree import Tree, ccp_pruning_path
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -14,10 +16,40 @@ __all__ = [
     "HasMethods",
     "Interval",
     "StrOptions",
-    "Tree",
     "_check_sample_weight",
     "_fit_context",
     "_num_samples",
     "_safe_indexing",
     "ccp_pruning_path",
+    "classifier_tree",
+    "tree_parameter_constraints",
+    "tree_state",
 ]
+
+
+def tree_parameter_constraints(names):
+    """``DecisionTreeClassifier``'s constraints for the parameters ``names``."""
+    return {name: DecisionTreeClassifier._parameter_constraints[name] for name in names}
+
+
+def tree_state(tree):
+    """``(nodes, values)`` of a fitted tree: its node records and node values."""
+    state = tree.__getstate__()
+    return state["nodes"], state["values"]
+
+
+def classifier_tree(n_features, n_classes, max_depth, nodes, values):
+    """A single-output classifier ``Tree`` from node records and values.
+
+    ``values`` has shape ``(n_nodes, n_classes)``.
+    """
+    tree = Tree(n_features, np.array([n_classes], dtype=np.intp), 1)
+    tree.__setstate__(
+        {
+            "max_depth": max_depth,
+            "node_count": len(nodes),
+            "nodes": nodes,
+            "values": np.ascontiguousarray(values[:, None, :]),
+        }
+    )
+    return tree

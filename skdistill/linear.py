@@ -344,22 +344,18 @@ class DistilledLogisticRegression(BaseDistiller):
         >>> sorted(top), [name for name, _ in top[0]]
         ([0, 1, 2], ['petal length (cm)'])
         """
+        if not isinstance(k, Integral) or k < 1:
+            raise ValueError(
+                f"{type(self).__name__}: top_features(k={k!r}) needs a positive "
+                "integer k; pass k=5, say, or use coef_table() for all features."
+            )
         ranked = self._ranked_coefficients(feature_names)
         return {label: pairs[:k] for label, pairs in ranked.items()}
 
     def _ranked_coefficients(self, feature_names):
         """Class label -> [(feature, coefficient)], largest magnitude first."""
         check_is_fitted(self)
-        if feature_names is None:
-            feature_names = getattr(self, "feature_names_in_", None)
-        if feature_names is None:
-            feature_names = [f"x{i}" for i in range(self.n_features_in_)]
-        if len(feature_names) != self.n_features_in_:
-            raise ValueError(
-                f"{type(self).__name__}: feature_names has {len(feature_names)} "
-                f"entries but the model has {self.n_features_in_} features; pass "
-                "one name per feature."
-            )
+        feature_names = self._feature_names(feature_names)
         labels = self.classes_.tolist()
         if len(self.coef_) == 1:
             labels = labels[1:]

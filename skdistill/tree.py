@@ -3,13 +3,19 @@
 import copy
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.base import clone
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from skdistill._base import BaseDistiller
-from skdistill._sklearn import Tree, ccp_pruning_path
+from skdistill._sklearn import (
+    ccp_pruning_path,
+    classifier_tree,
+    tree_parameter_constraints,
+    tree_state,
+)
 
 __all__ = ["DistilledDecisionTree"]
 
@@ -31,33 +37,30 @@ _TREE_PARAMS = (
 )
 
 
-def _classifier_tree(regression_tree, n_classes, temperature):
+def _teacher_scale_tree(regression_tree, n_classes, temperature):
     """The regression tree on Q as a classifier tree, as the Gini tree has it.
 
     Node values become the mean target distribution sharpened back to the
-    teacher's scale (``q ** T``, renormalised); node impurities become the
-    Gini impurity ``1 - sum_k q_k ** 2`` of the fitted distribution, which is
-    what a Gini tree on the replicated rows computes, so feature importances
-    and cost-complexity pruning read the same.
+    teacher's scale (``q ** T``, renormalised, in log space so that no
+    temperature underflows); node impurities become the Gini impurity
+    ``1 - sum_k q_k ** 2`` of the fitted distribution, which is what a Gini
+    tree on the replicated rows computes, so feature importances and
+    cost-complexity pruning read the same.
     """
-    state = regression_tree.__getstate__()
-    q = state["values"][:, :, 0]
-    q = np.maximum(q, 0.0) / np.maximum(q.sum(axis=1, keepdims=True), 1e-300)
-    nodes = state["nodes"].copy()
+    nodes, values = tree_state(regression_tree)
+    q = np.maximum(values[:, :, 0], 0.0)
+    q /= np.maximum(q.sum(axis=1, keepdims=True), 1e-300)
+    nodes = nodes.copy()
     nodes["impurity"] = np.maximum(1.0 - np.einsum("nk,nk->n", q, q), 0.0)
-    with np.errstate(divide="ignore", under="ignore"):
-        sharp = np.exp(temperature * np.log(q))
-    values = sharp / sharp.sum(axis=1, keepdims=True)
-    tree = Tree(regression_tree.n_features, np.array([n_classes], dtype=np.intp), 1)
-    tree.__setstate__(
-        {
-            "max_depth": state["max_depth"],
-            "node_count": state["node_count"],
-            "nodes": nodes,
-            "values": np.ascontiguousarray(values[:, None, :]),
-        }
+    with np.errstate(divide="ignore"):
+        sharp = softmax(temperature * np.log(q), axis=1)
+    return classifier_tree(
+        regression_tree.n_features,
+        n_classes,
+        regression_tree.max_depth,
+        nodes,
+        sharp,
     )
-    return tree
 
 
 class DistilledDecisionTree(BaseDistiller):
@@ -68,14 +71,16 @@ class DistilledDecisionTree(BaseDistiller):
     are those of a Gini tree on the replicated rows of soft-label weighting
     (the per-row constant ``sum_k Q_ik ** 2`` cancels in every impurity
     decrease), with no copy of X per class. Leaves hold the mean target
-    distribution; with ``alpha=1`` this is scikit-learn's
+    distribution; with ``alpha=1, temperature=1`` this is scikit-learn's
     :class:`~sklearn.tree.DecisionTreeClassifier`.
 
     Parameters mean what they mean for ``DecisionTreeClassifier``, with
     impurities on the Gini scale (``min_impurity_decrease`` and
     ``ccp_alpha`` are rescaled internally) and counts of original rows
     (``min_samples_split``, ``min_samples_leaf``), which are the replicated
-    Gini tree's counts for hard targets.
+    Gini tree's counts for hard targets. The criterion is Gini by
+    construction and the splitter is ``"best"``; ``class_weight`` and
+    ``monotonic_cst`` are not supported (weight rows with ``sample_weight``).
 
     ``predict_proba`` is on the teacher's scale: a leaf's distribution ``q``
     fitted at temperature ``T`` is reported as ``q ** T``, renormalised.
@@ -114,8 +119,12 @@ class DistilledDecisionTree(BaseDistiller):
     classes_ : ndarray of shape (n_classes,)
         The teacher's classes.
     tree_ : sklearn.tree._tree.Tree
-        The fitted tree, in classifier form: values on the teacher's scale,
-        Gini impurities.
+        The fitted tree, in classifier form: node values on the teacher's
+        scale, node impurities the Gini impurity of the fitted (temperature
+        ``T``) distribution, as the replicated Gini tree has them. At
+        ``T != 1`` the impurity is therefore not the Gini of the value.
+    feature_importances_ : ndarray of shape (n_features,)
+        Normalised total Gini impurity decrease brought by each feature.
     max_features_ : int
         The number of features tried at each split.
     teacher_ : TorchTeacher, SklearnTeacher, CallableTeacher or None
@@ -146,10 +155,7 @@ class DistilledDecisionTree(BaseDistiller):
 
     _parameter_constraints = {
         **BaseDistiller._parameter_constraints,
-        **{
-            name: DecisionTreeClassifier._parameter_constraints[name]
-            for name in _TREE_PARAMS
-        },
+        **tree_parameter_constraints(_TREE_PARAMS),
     }
 
     _validate_kwargs = {"accept_sparse": "csr", "dtype": np.float32}
@@ -185,7 +191,7 @@ class DistilledDecisionTree(BaseDistiller):
 
     def _fit_targets(self, X, Q, sample_weight, classes):
         n_classes = Q.shape[1]
-        params = {name: getattr(self, name) for name in _TREE_PARAMS}
+        params = self._tree_params()
         # The squared error of K outputs is the Gini impurity divided by K
         # (plus a per-row constant that cancels), so thresholds on impurity
         # decreases are divided by K.
@@ -193,8 +199,11 @@ class DistilledDecisionTree(BaseDistiller):
         params["ccp_alpha"] = self.ccp_alpha / n_classes
         regressor = DecisionTreeRegressor(criterion="squared_error", **params)
         regressor.fit(X, np.round(Q / _Q_GRID) * _Q_GRID, sample_weight=sample_weight)
-        self.tree_ = _classifier_tree(regressor.tree_, n_classes, self.temperature)
+        self.tree_ = _teacher_scale_tree(regressor.tree_, n_classes, self.temperature)
         self.max_features_ = regressor.max_features_
+
+    def _tree_params(self):
+        return {name: getattr(self, name) for name in _TREE_PARAMS}
 
     def predict_proba(self, X):
         """Class probabilities on the teacher's scale: the leaf's distribution.
@@ -303,6 +312,31 @@ class DistilledDecisionTree(BaseDistiller):
         unpruned.fit(X, y, sample_weight=sample_weight, teacher_logits=teacher_logits)
         return Bunch(**ccp_pruning_path(unpruned.tree_))
 
+    def _walk(self, feature_names):
+        """The tree in pre-order, as events.
+
+        ``("split", depth, condition)`` opens each branch, with ``condition``
+        a ``(feature, "<=" or ">", threshold)`` tuple; ``("leaf", depth,
+        node, conditions)`` is each leaf, left to right, with the conditions
+        of its path.
+        """
+        check_is_fitted(self)
+        names = self._feature_names(feature_names)
+        tree = self.tree_
+
+        def visit(node, depth, conditions):
+            left, right = tree.children_left[node], tree.children_right[node]
+            if left == right:
+                yield "leaf", depth, node, conditions
+                return
+            name, threshold = names[tree.feature[node]], float(tree.threshold[node])
+            for op, child in (("<=", left), (">", right)):
+                condition = (name, op, threshold)
+                yield "split", depth, condition
+                yield from visit(child, depth + 1, [*conditions, condition])
+
+        yield from visit(0, 0, [])
+
     def rules(self, *, feature_names=None):
         """The tree as data: one rule per leaf, left to right.
 
@@ -315,12 +349,13 @@ class DistilledDecisionTree(BaseDistiller):
         Returns
         -------
         rules : list of dict
-            One dict per leaf with ``conditions`` (the path, as strings such
-            as ``"x3 <= 0.8"``), ``class`` (the predicted label),
-            ``probability`` (its probability), ``distribution`` (label ->
-            probability, on the teacher's scale), ``n_samples`` (training
-            rows in the leaf) and ``support`` (their share of the training
-            weight). ``pandas.DataFrame(tree.rules())`` makes a table.
+            One dict per leaf with ``conditions`` (the path, a list of
+            ``(feature, "<=" or ">", threshold)`` tuples with the exact
+            thresholds), ``class`` (the predicted label), ``probability``
+            (its probability), ``distribution`` (label -> probability, on
+            the teacher's scale), ``n_samples`` (training rows in the leaf)
+            and ``support`` (their share of the training weight).
+            ``pandas.DataFrame(tree.rules())`` makes a table.
 
         Examples
         --------
@@ -331,38 +366,28 @@ class DistilledDecisionTree(BaseDistiller):
         >>> tree = DistilledDecisionTree(GaussianNB(), max_depth=1, random_state=0)
         >>> rule = tree.fit(X, y).rules()[0]
         >>> rule["conditions"], rule["class"], rule["n_samples"]
-        (['x3 <= 0.8'], 0, 50)
+        ([('x3', '<=', 0.800000011920929)], 0, 50)
         """
-        check_is_fitted(self)
-        names = self._feature_names(feature_names)
         tree = self.tree_
         total = tree.weighted_n_node_samples[0]
+        labels = self.classes_.tolist()
         rules = []
-
-        def walk(node, conditions):
-            left, right = tree.children_left[node], tree.children_right[node]
-            if left == right:  # a leaf
-                distribution = tree.value[node, 0]
-                best = int(np.argmax(distribution))
-                rules.append(
-                    {
-                        "conditions": conditions,
-                        "class": self.classes_.tolist()[best],
-                        "probability": float(distribution[best]),
-                        "distribution": dict(
-                            zip(self.classes_.tolist(), distribution.tolist())
-                        ),
-                        "n_samples": int(tree.n_node_samples[node]),
-                        "support": float(tree.weighted_n_node_samples[node] / total),
-                    }
-                )
-                return
-            name = names[tree.feature[node]]
-            threshold = float(tree.threshold[node])
-            walk(left, [*conditions, f"{name} <= {threshold:.6g}"])
-            walk(right, [*conditions, f"{name} > {threshold:.6g}"])
-
-        walk(0, [])
+        for event in self._walk(feature_names):
+            if event[0] != "leaf":
+                continue
+            _, _, node, conditions = event
+            distribution = tree.value[node, 0]
+            best = int(np.argmax(distribution))
+            rules.append(
+                {
+                    "conditions": conditions,
+                    "class": labels[best],
+                    "probability": float(distribution[best]),
+                    "distribution": dict(zip(labels, distribution.tolist())),
+                    "n_samples": int(tree.n_node_samples[node]),
+                    "support": float(tree.weighted_n_node_samples[node] / total),
+                }
+            )
         return rules
 
     def export_text(self, *, feature_names=None, class_names=None, decimals=2):
@@ -397,10 +422,8 @@ class DistilledDecisionTree(BaseDistiller):
         <BLANKLINE>
         """
         check_is_fitted(self)
-        names = self._feature_names(feature_names)
-        labels = [
-            str(c) for c in (self.classes_ if class_names is None else class_names)
-        ]
+        classes = self.classes_ if class_names is None else class_names
+        labels = [str(c) for c in classes]
         if len(labels) != len(self.classes_):
             raise ValueError(
                 f"DistilledDecisionTree: class_names has {len(labels)} entries "
@@ -410,41 +433,23 @@ class DistilledDecisionTree(BaseDistiller):
         tree = self.tree_
         total = tree.weighted_n_node_samples[0]
         lines = []
-
-        def walk(node, depth):
-            indent = "|   " * depth + "|--- "
-            left, right = tree.children_left[node], tree.children_right[node]
-            if left == right:
-                p = tree.value[node, 0]
-                best = int(np.argmax(p))
-                spread = ", ".join(f"{c} {v:.{decimals}f}" for c, v in zip(labels, p))
-                share = tree.weighted_n_node_samples[node] / total
-                lines.append(
-                    f"{indent}class: {labels[best]} ({p[best]:.{decimals}f}; "
-                    f"{spread}; {tree.n_node_samples[node]} rows, {share:.0%})"
-                )
-                return
-            name, threshold = names[tree.feature[node]], tree.threshold[node]
-            lines.append(f"{indent}{name} <= {threshold:.{decimals}f}")
-            walk(left, depth + 1)
-            lines.append(f"{indent}{name} >  {threshold:.{decimals}f}")
-            walk(right, depth + 1)
-
-        walk(0, 0)
-        return "\n".join(lines) + "\n"
-
-    def _feature_names(self, feature_names):
-        if feature_names is None:
-            feature_names = getattr(self, "feature_names_in_", None)
-        if feature_names is None:
-            return [f"x{i}" for i in range(self.n_features_in_)]
-        if len(feature_names) != self.n_features_in_:
-            raise ValueError(
-                f"DistilledDecisionTree: feature_names has {len(feature_names)} "
-                f"entries but the tree was fitted on {self.n_features_in_} "
-                "features; pass one name per feature."
+        for event in self._walk(feature_names):
+            indent = "|   " * event[1] + "|--- "
+            if event[0] == "split":
+                name, op, threshold = event[2]
+                op = "<=" if op == "<=" else "> "
+                lines.append(f"{indent}{name} {op} {threshold:.{decimals}f}")
+                continue
+            node = event[2]
+            p = tree.value[node, 0]
+            best = int(np.argmax(p))
+            spread = ", ".join(f"{c} {v:.{decimals}f}" for c, v in zip(labels, p))
+            share = tree.weighted_n_node_samples[node] / total
+            lines.append(
+                f"{indent}class: {labels[best]} ({p[best]:.{decimals}f}; {spread}; "
+                f"{tree.n_node_samples[node]} rows, {share:.0%})"
             )
-        return [str(name) for name in feature_names]
+        return "\n".join(lines) + "\n"
 
     def to_sklearn(self):
         """Return a fitted scikit-learn ``DecisionTreeClassifier``, no teacher.
@@ -474,8 +479,7 @@ class DistilledDecisionTree(BaseDistiller):
         <BLANKLINE>
         """
         check_is_fitted(self)
-        params = {name: getattr(self, name) for name in _TREE_PARAMS}
-        model = DecisionTreeClassifier(**params)
+        model = DecisionTreeClassifier(**self._tree_params())
         model.classes_ = self.classes_.copy()
         model.n_classes_ = np.intp(len(self.classes_))
         model.n_outputs_ = 1

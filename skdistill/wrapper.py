@@ -43,9 +43,11 @@ class DistilledClassifier(BaseDistiller):
     soft targets ``Q``.
 
     The student may be a :class:`~sklearn.pipeline.Pipeline`: the teacher
-    and the pipeline both see X as given (raw text, say), and the weights
-    reach the pipeline's final step. X is not validated here; the teacher
-    and the student validate what they receive.
+    and the pipeline both see X as given (raw text, say). The pipeline's
+    transformers are fitted once on X (labelled with the teacher's top
+    class); only its final classifier is fitted on the replicated,
+    transformed rows with their weights. X is not validated here; the
+    teacher and the student validate what they receive.
 
     The replicated rows cost memory: X is copied once per kept (row, class)
     pair, up to ``n_classes`` times in all. A sharp teacher keeps few pairs
@@ -66,11 +68,14 @@ class DistilledClassifier(BaseDistiller):
         The model to distil, as for
         :class:`~skdistill.DistilledLogisticRegression`.
     temperature : float, default=1.0
-        Softening temperature ``T > 0`` of the teacher's logits.
+        Softening temperature ``T > 0`` of the teacher's logits. ``1`` fits
+        the teacher's own probabilities, the safe choice for a student of
+        unknown kind; tune it with ``GridSearchCV``.
     alpha : float, default=0.0
         Weight of the hard labels ``y`` in the targets, in ``[0, 1]``.
     threshold : float, default=1e-8
-        Target probabilities at or below this are not replicated.
+        Target probabilities at or below this are not replicated; it must
+        stay below ``1 / n_classes`` so that every row keeps a class.
 
     Attributes
     ----------
@@ -128,7 +133,7 @@ class DistilledClassifier(BaseDistiller):
         tags.input_tags = student_tags.input_tags
         return tags
 
-    def _fit_targets(self, X, Q, sample_weight, classes):
+    def _check_student(self):
         final = _final_step(self.student)
         if not has_fit_parameter(final, "sample_weight"):
             raise TypeError(
@@ -137,21 +142,28 @@ class DistilledClassifier(BaseDistiller):
                 "needs; use a classifier whose fit takes sample_weight "
                 "(LogisticRegression, DecisionTreeClassifier, GaussianNB, ...)."
             )
-        X_rep, columns, w_rep = replicate_rows(
-            _indexable(X), Q, sample_weight, threshold=self.threshold
-        )
+
+    def _fit_targets(self, X, Q, sample_weight, classes):
+        dropped = Q.max(axis=1) <= self.threshold
+        if dropped.any():
+            raise ValueError(
+                f"DistilledClassifier: threshold={self.threshold} drops every "
+                f"class of {int(dropped.sum())} row(s); use a threshold below "
+                f"1 / n_classes = {1 / Q.shape[1]:.3g}."
+            )
+        X = _indexable(X)
         student = clone(self.student)
+        final = student
         if isinstance(student, Pipeline):
-            weights = {f"{student.steps[-1][0]}__sample_weight": w_rep}
-        else:
-            weights = {"sample_weight": w_rep}
-        student.fit(X_rep, classes[columns], **weights)
-        # The student knows the classes that kept a replicated row; place its
-        # columns among all the teacher's classes.
-        index = {label: k for k, label in enumerate(classes.tolist())}
-        self._student_columns = np.array(
-            [index[label] for label in student.classes_.tolist()], dtype=np.intp
+            # The steps before the classifier see each row once, labelled with
+            # the teacher's top class; only the classifier sees the replicated
+            # rows and their weights.
+            final = student.steps[-1][1]
+            X = student[:-1].fit_transform(X, classes[Q.argmax(axis=1)])
+        X_rep, columns, w_rep = replicate_rows(
+            X, Q, sample_weight, threshold=self.threshold
         )
+        final.fit(X_rep, classes[columns], sample_weight=w_rep)
         self.student_ = student
 
     def _validate_predict_X(self, X):
@@ -163,9 +175,13 @@ class DistilledClassifier(BaseDistiller):
         """Student log-probabilities over all classes, on the teacher's scale."""
         X = self._validate_predict_X(X)
         proba = self.student_.predict_proba(X)
+        # The student knows the classes that kept a replicated row; place its
+        # columns among all the teacher's classes.
+        index = {label: k for k, label in enumerate(self.classes_.tolist())}
+        columns = [index[label] for label in self.student_.classes_.tolist()]
         log_proba = np.full((proba.shape[0], len(self.classes_)), -np.inf)
         with np.errstate(divide="ignore"):
-            log_proba[:, self._student_columns] = self.temperature * np.log(proba)
+            log_proba[:, columns] = self.temperature * np.log(proba)
         return log_proba
 
     @available_if(_student_has("predict_proba"))

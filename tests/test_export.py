@@ -8,6 +8,7 @@ import skops.io as sio
 from conftest import load_scaled
 from numpy.testing import assert_allclose, assert_array_equal
 from skl2onnx import to_onnx
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import plot_tree
 
@@ -24,7 +25,7 @@ STUDENTS = {
 @pytest.fixture(params=STUDENTS, ids=STUDENTS)
 def fitted(request):
     X, y = load_scaled("wine")
-    return STUDENTS[request.param].fit(X, y), X
+    return clone(STUDENTS[request.param]).fit(X, y), X
 
 
 def test_skops_round_trip_trusts_only_scikit_learn_types(fitted):
@@ -55,7 +56,7 @@ def test_onnx_export_predicts_the_same(fitted):
 
 def test_plot_tree_draws_the_exported_tree():
     X, y = load_scaled("wine")
-    student = STUDENTS["tree"].fit(X, y)
+    student = clone(STUDENTS["tree"]).fit(X, y)
     artists = plot_tree(student.to_sklearn(), class_names=["a", "b", "c"])
     texts = [artist.get_text() for artist in artists]
     assert sum("class = " in text for text in texts) == student.tree_.node_count

@@ -261,3 +261,9 @@ def test_coef_table_binary_has_one_block():
     table = student.coef_table()
     assert set(table["class"]) == {1}
     assert table.iloc[0]["feature"].startswith("x")
+    magnitudes = table["coefficient"].abs().to_numpy()
+    assert (np.diff(magnitudes) <= 0).all()
+    assert magnitudes[0] == np.abs(student.coef_).max()
+    for k in [0, -1, 1.5]:
+        with pytest.raises(ValueError, match="needs a positive integer k"):
+            student.top_features(k)

@@ -31,7 +31,22 @@ STUDENTS = {
         LogisticRegression(), teacher, **kw
     ),
 }
-parametrize_students = pytest.mark.parametrize("make", STUDENTS.values(), ids=STUDENTS)
+# A depth-4 tree is the coarsest of the three students.
+MIN_ACCURACY = {"linear": 0.95, "tree": 0.85, "wrapper": 0.95}
+MIN_FIDELITY = {"linear": 0.8, "tree": 0.6, "wrapper": 0.8}
+parametrize_students = pytest.mark.parametrize("name", STUDENTS)
+
+
+def _params_equal(a, b):
+    """get_params(deep=False) of a clone: same values, estimators compared by
+    their own parameters, the teacher by identity (it is shared)."""
+    assert a.keys() == b.keys()
+    for key in a:
+        if key == "teacher" or not hasattr(a[key], "get_params"):
+            assert a[key] is b[key] or a[key] == b[key], key
+        else:
+            assert a[key] is not b[key], key  # cloned, not shared
+            assert a[key].get_params() == b[key].get_params(), key
 
 
 @pytest.fixture
@@ -44,20 +59,23 @@ def _torch_teacher(n_features=13, n_classes=3):
 
 
 @parametrize_students
-def test_pipeline_step_after_a_transformer(make):
+def test_pipeline_step_after_a_transformer(name):
+    make = STUDENTS[name]
     X, y = load_wine(return_X_y=True)
     pipe = make_pipeline(StandardScaler(), make(LogisticRegression()))
     pipe.fit(X, y)
-    assert pipe.score(X, y) > 0.9
+    assert pipe.score(X, y) > MIN_ACCURACY[name]
     student = pipe[-1]
+    assert student.n_features_in_ == 13
     # The student and its teacher both saw the scaled X.
     scaled = pipe[0].transform(X)
     assert student.teacher_.estimator.score(scaled, y) > 0.95
-    assert fidelity_score(pipe, X) > 0.9
+    assert fidelity_score(pipe, X) > MIN_ACCURACY[name]
 
 
 @parametrize_students
-def test_grid_search_over_temperature(make, wine):
+def test_grid_search_over_temperature(name, wine):
+    make = STUDENTS[name]
     X, y = wine
     search = GridSearchCV(
         make(LogisticRegression()), {"temperature": [1.0, 2.0, 4.0]}, cv=3
@@ -65,7 +83,7 @@ def test_grid_search_over_temperature(make, wine):
     search.fit(X, y)
     assert search.best_params_["temperature"] in (1.0, 2.0, 4.0)
     assert len(search.cv_results_["mean_test_score"]) == 3
-    assert search.best_score_ > 0.85
+    assert search.best_score_ > MIN_ACCURACY[name] - 0.05
 
 
 def test_grid_search_over_temperature_and_C(wine):
@@ -82,14 +100,15 @@ def test_grid_search_over_temperature_and_C(wine):
 
 
 @parametrize_students
-def test_grid_search_with_fidelity_scoring_and_no_labels(make, wine):
+def test_grid_search_with_fidelity_scoring_and_no_labels(name, wine):
+    make = STUDENTS[name]
     X, y = wine
     teacher = TorchTeacher(RowCounter(random_mlp(13, 3)), device="cpu")
     search = GridSearchCV(
         make(teacher), {"temperature": [1.0, 3.0]}, scoring=fidelity_score, cv=3
     )
     search.fit(X)
-    assert search.best_score_ > 0.6
+    assert search.best_score_ > MIN_FIDELITY[name]
     assert teacher.module.rows == len(X)  # fits and scoring reused cached rows
     assert fidelity_score(search, X) == fidelity_score(search.best_estimator_, X)
 
@@ -108,27 +127,31 @@ def test_grid_search_slices_teacher_logits(wine):
 
 
 @parametrize_students
-def test_cross_val_score(make, wine):
+def test_cross_val_score(name, wine):
+    make = STUDENTS[name]
     X, y = wine
     teacher = LogisticRegression().fit(X, y)
     scores = cross_val_score(make(teacher), X, y, cv=4)
     assert scores.shape == (4,)
-    assert scores.min() > 0.8
+    assert scores.min() > MIN_ACCURACY[name] - 0.05
 
 
 @parametrize_students
-def test_clone_keeps_params_and_shares_the_teacher(make, wine):
+def test_clone_keeps_params_and_shares_the_teacher(name, wine):
+    make = STUDENTS[name]
     teacher = _torch_teacher()
     student = make(teacher, temperature=3.0).fit(*wine)
     copy = clone(student)
-    assert copy.get_params(deep=False).keys() == student.get_params(False).keys()
+    _params_equal(copy.get_params(deep=False), student.get_params(deep=False))
     assert copy.teacher is teacher
     assert copy.temperature == 3.0
     assert not hasattr(copy, "classes_")
+    assert not hasattr(getattr(copy, "student", copy), "classes_")
 
 
 @parametrize_students
-def test_pickle_round_trip(make, wine):
+def test_pickle_round_trip(name, wine):
+    make = STUDENTS[name]
     X, y = wine
     student = make(_torch_teacher(), temperature=2.0).fit(X, y)
     loaded = pickle.loads(pickle.dumps(student))
@@ -139,7 +162,8 @@ def test_pickle_round_trip(make, wine):
 
 
 @parametrize_students
-def test_pandas_input_sets_feature_names(make, wine):
+def test_pandas_input_sets_feature_names(name, wine):
+    make = STUDENTS[name]
     X, y = wine
     columns = load_wine().feature_names
     frame = pd.DataFrame(X, columns=columns)

@@ -167,10 +167,9 @@ def test_rules_are_the_leaves_of_the_tree():
     leaves = student.apply(X)
     for leaf, rule in zip(np.flatnonzero(student.tree_.children_left == -1), rules):
         rows = X[leaves == leaf]
-        for condition in rule["conditions"]:
-            name, op, value = condition.split()
+        for name, op, threshold in rule["conditions"]:
             column = rows[:, names.index(name)]
-            holds = column <= float(value) if op == "<=" else column > float(value)
+            holds = column <= threshold if op == "<=" else column > threshold
             assert holds.all()
         proba = student.predict_proba(rows[:1])[0]
         assert rule["probability"] == pytest.approx(proba.max())
@@ -186,8 +185,41 @@ def test_export_text_names_features_classes_and_distributions():
     leaves = [line for line in text.splitlines() if "class: " in line]
     assert len(leaves) == student.get_n_leaves()
     assert all("barolo " in line and "rows, " in line for line in leaves)
-    assert "col" in text.splitlines()[0]
+    first = text.splitlines()[0]
+    assert first.startswith("|--- col") and " <= " in first
     with pytest.raises(ValueError, match="class_names has 2 entries but the tree"):
         student.export_text(class_names=["a", "b"])
-    with pytest.raises(ValueError, match="feature_names has 1 entries but the tree"):
+    with pytest.raises(
+        ValueError, match="feature_names has 1 entries but the model was fitted on 13"
+    ):
         student.rules(feature_names=["a"])
+
+
+def test_rule_thresholds_are_exact():
+    X = np.array([[1234567.0], [1234568.0], [1234569.0], [1234570.0]])
+    logits = np.array([[4.0, 0.0], [4.0, 0.0], [0.0, 4.0], [0.0, 4.0]])
+    student = DistilledDecisionTree(None, random_state=0)
+    student.fit(X, teacher_logits=logits)
+    ((name, op, threshold),) = student.rules()[0]["conditions"]
+    assert (name, op) == ("x0", "<=")
+    assert 1234568.0 <= threshold < 1234569.0
+
+
+def test_high_temperatures_give_finite_probabilities():
+    X, y = DATA["synthetic"]
+    logits = 50 * _teacher_logits(X, y)
+    student = DistilledDecisionTree(None, temperature=200.0, max_depth=4)
+    proba = student.fit(X, teacher_logits=logits).predict_proba(X)
+    assert np.isfinite(proba).all()
+    assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_a_failed_refit_keeps_the_fitted_tree():
+    X, y = load_scaled("wine")
+    student = DistilledDecisionTree(None, max_depth=3)
+    student.fit(X, teacher_logits=np.eye(3)[y])
+    before = student.predict_proba(X)
+    with pytest.raises(ValueError, match="teacher_logits has 5 rows"):
+        student.fit(X[:, :5], teacher_logits=np.zeros((5, 3)))
+    assert student.n_features_in_ == 13
+    assert_allclose(student.predict_proba(X), before)

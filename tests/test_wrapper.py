@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 import torch
-from conftest import load_scaled, random_mlp
+from conftest import RowCounter, load_scaled, random_mlp
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_wine
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
@@ -57,20 +58,44 @@ def test_student_without_sample_weight_names_the_fix():
         student.fit(X, y)
 
 
-def test_pipeline_student_gets_the_weights_in_its_final_step():
-    X, y = load_scaled("wine")
+@pytest.mark.parametrize("threshold", [0.0, 1e-8])
+def test_pipeline_transformers_see_each_row_once(threshold):
+    X, y = load_wine(return_X_y=True)
     teacher = TorchTeacher(random_mlp(X.shape[1], 3), device="cpu")
     pipe = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, **TIGHT))
-    wrapped = DistilledClassifier(pipe, teacher, threshold=0.0).fit(X)
-    # The weights reach the final step alone (the scaler is fitted on the
-    # replicated rows), so the oracle is the native student on the
-    # pipeline's own scaling of X.
-    scaled = wrapped.student_[0].transform(X)
+    wrapped = DistilledClassifier(pipe, teacher, threshold=threshold).fit(X)
+    scaler = wrapped.student_[0]
+    assert_allclose(scaler.mean_, X.mean(axis=0))
+    assert_allclose(scaler.scale_, X.std(axis=0))
+    # The weights reach the final step: the native student on the scaled X.
+    scaled = scaler.transform(X)
     native = DistilledLogisticRegression(
         lambda Z: teacher.predict_logits(X), temperature=1.0, C=0.5, **TIGHT
     ).fit(scaled)
     assert_allclose(wrapped.predict_proba(X), native.predict_proba(scaled), atol=1e-5)
     assert isinstance(wrapped.to_sklearn(), Pipeline)
+
+
+def test_pipeline_final_step_without_sample_weight_is_refused_first():
+    X, y = load_scaled("wine")
+    module = RowCounter(random_mlp(X.shape[1], 3))
+    pipe = make_pipeline(StandardScaler(), KNeighborsClassifier())
+    student = DistilledClassifier(pipe, TorchTeacher(module))
+    with pytest.raises(TypeError, match="KNeighborsClassifier does not accept"):
+        student.fit(X)
+    assert module.rows == 0  # refused before the teacher ran
+
+
+def test_labels_of_the_wrong_length_and_too_high_thresholds():
+    X, y = load_scaled("wine")
+    student = DistilledClassifier(LogisticRegression(), LogisticRegression())
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        student.fit(X, y[:60])
+    student = DistilledClassifier(
+        LogisticRegression(), None, threshold=0.5, temperature=100.0
+    )
+    with pytest.raises(ValueError, match=r"threshold=0.5 drops every class of"):
+        student.fit(X, teacher_logits=np.zeros((len(X), 3)))
 
 
 def test_classes_without_kept_rows_get_zero_probability():
