@@ -11,6 +11,7 @@ validation, resolving the teacher, softening, mixing in hard labels and
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -21,13 +22,16 @@ from sklearn.utils.validation import (
 )
 
 from skdistill._sklearn import (
+    HasMethods,
     Interval,
+    StrOptions,
     _check_sample_weight,
     _fit_context,
     _num_samples,
 )
+from skdistill.augment import resolve_augment
 from skdistill.targets import as_logits, mix_hard_labels, soften
-from skdistill.teachers import TorchTeacher, as_teacher
+from skdistill.teachers import TorchTeacher, as_teacher, is_fitted_classifier
 
 __all__ = ["BaseDistiller"]
 
@@ -139,6 +143,11 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         "teacher": "no_validation",
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, 1, closed="both")],
+        "augment": [
+            None,
+            StrOptions({"noise", "munge", "mixup"}),
+            HasMethods("sample"),
+        ],
     }
 
     _validate_kwargs = {"accept_sparse": "csr", "dtype": [np.float64, np.float32]}
@@ -147,7 +156,9 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         # y is optional: without it the student learns from the teacher alone.
         tags.target_tags.required = False
-        tags.input_tags.sparse = bool(self._validate_kwargs.get("accept_sparse"))
+        tags.input_tags.sparse = (
+            bool(self._validate_kwargs.get("accept_sparse")) and self.augment is None
+        )
         return tags
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -212,6 +223,10 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
                 "None; pass y, or set alpha=0 to learn from the teacher alone."
             )
 
+        augmenter = resolve_augment(self.augment, owner)
+        if hasattr(augmenter, "_validate_params"):
+            augmenter._validate_params()  # before the teacher's long run
+
         if teacher_logits is None or self.teacher is not None:
             teacher = as_teacher(self.teacher, X_raw, y, sample_weight, owner=owner)
         else:
@@ -225,11 +240,95 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         y_index = None if y is None else _encode_labels(y, classes, owner)
 
         Q = mix_hard_labels(soften(logits, self.temperature), y_index, self.alpha)
+        if augmenter is not None:
+            X, Q, sample_weight = self._augment(
+                augmenter, teacher, X, X_raw, Q, sample_weight
+            )
         self._fit_targets(X, Q, sample_weight, classes)
         # Set last, so that a fit that fails leaves no half-updated student.
         self.teacher_ = teacher
         self.classes_ = classes
         return self
+
+    def _augment(self, augmenter, teacher, X, X_raw, Q, sample_weight):
+        """Add synthetic rows, labelled by the teacher alone, to X, Q and w.
+
+        Each synthetic row weighs what its source row weighs. Hard labels
+        stay on the real rows; the synthetic rows do not enter the teacher's
+        row cache. The rows are made and labelled one copy of X at a time and
+        written into arrays allocated once, so the temporaries stay the size
+        of X.
+        """
+        owner = type(self).__name__
+        if teacher is None:
+            raise ValueError(
+                f"{owner}: augment={self.augment!r} needs a teacher to label the "
+                "synthetic rows, but teacher is None; pass the teacher "
+                "(teacher_logits only cover the real rows)."
+            )
+        try:
+            values = None if sp.issparse(X) else np.asarray(X)
+            if values is not None and values.dtype.kind != "f":
+                values = values.astype(np.float64)
+        except (TypeError, ValueError):
+            values = None
+        if values is None or values.ndim != 2:
+            raise TypeError(
+                f"{owner}: augment={self.augment!r} needs dense numeric X of shape "
+                "(n_samples, n_features); sparse or non-numeric X is not "
+                "supported with augmentation. Densify X (X.toarray()) or set "
+                "augment=None."
+            )
+        if hasattr(augmenter, "iter_samples"):
+            chunks = augmenter.iter_samples(values)
+            n_new = augmenter.n_copies * len(Q)
+        else:  # any object with sample(X) -> (X_new, source)
+            chunks = [augmenter.sample(values)]
+            n_new = len(chunks[0][1])
+        columns = getattr(X_raw, "columns", None)
+        frame = hasattr(X, "iloc")
+        n = len(Q)
+        X_all = None if frame else np.empty((n + n_new, X.shape[1]), values.dtype)
+        Q_all = np.empty((n + n_new, Q.shape[1]))
+        weights = np.ones(n) if sample_weight is None else sample_weight
+        w_all = np.empty(n + n_new)
+        parts = [X]
+        start = n
+        for X_new, source in chunks:
+            if columns is not None:
+                import pandas as pd
+
+                X_new = pd.DataFrame(X_new, columns=columns)
+            logits = self._synthetic_logits(teacher, X_new, len(source), Q.shape[1])
+            stop = start + len(source)
+            Q_all[start:stop] = soften(logits, self.temperature)
+            w_all[start:stop] = weights[source]
+            if frame:
+                parts.append(X_new)
+            else:
+                X_all[start:stop] = X_new
+            start = stop
+        Q_all[:n], w_all[:n] = Q, weights
+        if frame:
+            import pandas as pd
+
+            X_all = pd.concat(parts, ignore_index=True)
+        else:
+            X_all[:n] = X
+        return X_all, Q_all, w_all
+
+    def _synthetic_logits(self, teacher, X_new, n_rows, n_classes):
+        owner = type(self).__name__
+        source = "the teacher's output on the synthetic rows"
+        logits = teacher.predict_logits(X_new, remember=False)
+        logits = _check_logits(logits, n_rows, owner, source)
+        if logits.shape[1] != n_classes:
+            raise ValueError(
+                f"{owner}: {source} has {logits.shape[1]} columns but "
+                f"{n_classes} on the real rows; a teacher's output shape must "
+                "not change between calls."
+            )
+        return logits
 
     def _check_student(self):
         """Checks a student makes before the teacher runs; none by default."""
@@ -247,6 +346,14 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
                 "features; pass one name per feature."
             )
         return [str(name) for name in feature_names]
+
+    def __sklearn_clone__(self):
+        clone = super().__sklearn_clone__()
+        if is_fitted_classifier(self.teacher):
+            # A fitted teacher is used as-is, never retrained: every clone (the
+            # folds of a search) shares it, as if it were in FrozenEstimator.
+            clone.teacher = self.teacher
+        return clone
 
     def __getstate__(self):
         state = dict(super().__getstate__())

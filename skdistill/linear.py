@@ -76,6 +76,12 @@ class DistilledLogisticRegression(BaseDistiller):
         Start from the previous solution instead of the ridge starting point.
     verbose : int, default=0
         Print the number of iterations and the final loss when positive.
+    augment : {"noise", "munge", "mixup"}, augmenter or None, default=None
+        Synthetic transfer rows, labelled by the teacher alone, added to X:
+        :class:`~skdistill.augment.GaussianNoise`,
+        :class:`~skdistill.augment.Munge` or :class:`~skdistill.augment.Mixup`
+        (a name means its defaults). Each synthetic row weighs what its real
+        row weighs; hard labels stay on the real rows. Needs dense numeric X.
 
     Attributes
     ----------
@@ -142,6 +148,7 @@ class DistilledLogisticRegression(BaseDistiller):
         max_iter=100,
         warm_start=False,
         verbose=0,
+        augment=None,
     ):
         self.teacher = teacher
         self.temperature = temperature
@@ -153,6 +160,7 @@ class DistilledLogisticRegression(BaseDistiller):
         self.max_iter = max_iter
         self.warm_start = warm_start
         self.verbose = verbose
+        self.augment = augment
 
     def _fit_targets(self, X, Q, sample_weight, classes):
         n_samples, n_classes = Q.shape

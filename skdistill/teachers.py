@@ -34,6 +34,7 @@ __all__ = [
     "SklearnTeacher",
     "TorchTeacher",
     "as_teacher",
+    "is_fitted_classifier",
     "resolve_device",
 ]
 
@@ -383,13 +384,16 @@ class TorchTeacher(BaseEstimator):
             tuple((id(t), t.data_ptr(), t.dtype, t._version) for t in tensors),
         )
 
-    def predict_logits(self, X):
+    def predict_logits(self, X, *, remember=True):
         """Run the module on X and return its logits.
 
         Parameters
         ----------
         X : array-like, sparse matrix, tensor or sequence of shape (n_samples, ...)
             Model inputs; anything ``preprocess`` understands when it is set.
+        remember : bool, default=True
+            Use the row cache (when ``cache=True``); False runs X through the
+            model and keeps nothing, as for synthetic rows seen once.
 
         Returns
         -------
@@ -408,7 +412,7 @@ class TorchTeacher(BaseEstimator):
         with cache.lock:
             device, dtype = self._device_and_dtype()
             keyed = None
-            if self.cache and not _is_tensor(X):
+            if self.cache and remember and not _is_tensor(X):
                 key_dtype = _NUMPY_DTYPES.get(str(dtype), np.float32)
                 keyed = _row_keys(X, None if self.preprocess is not None else key_dtype)
             if keyed is None:
@@ -548,12 +552,14 @@ class SklearnTeacher(BaseEstimator):
     def classes(self):
         return self.estimator.classes_
 
-    def predict_logits(self, X):
+    def predict_logits(self, X, *, remember=True):
         """Return the classifier's logits on X.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+        remember : bool, default=True
+            Ignored: nothing is cached.
 
         Returns
         -------
@@ -589,12 +595,14 @@ class CallableTeacher(BaseEstimator):
         self.func = func
         self.classes = classes
 
-    def predict_logits(self, X):
+    def predict_logits(self, X, *, remember=True):
         """Return ``func(X)`` as a float64 logit matrix.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+        remember : bool, default=True
+            Ignored: nothing is cached.
 
         Returns
         -------
@@ -617,9 +625,38 @@ _MODULE_CACHES = weakref.WeakKeyDictionary()
 def _is_fitted(estimator):
     try:
         check_is_fitted(estimator)
-    except NotFittedError:
+    except (NotFittedError, TypeError):
         return False
     return True
+
+
+def is_fitted_classifier(teacher):
+    """Whether ``teacher`` is a fitted scikit-learn classifier, used as-is.
+
+    Parameters
+    ----------
+    teacher : object
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skdistill.teachers import is_fitted_classifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> is_fitted_classifier(GaussianNB()), is_fitted_classifier(GaussianNB().fit(X, y))
+    (False, True)
+    """
+    return (
+        not isinstance(teacher, _TEACHER_TYPES)
+        and not _is_torch_module(teacher)
+        and hasattr(teacher, "fit")
+        and (hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function"))
+        and _is_fitted(teacher)
+    )
 
 
 def as_teacher(teacher, X=None, y=None, sample_weight=None, *, owner="as_teacher"):

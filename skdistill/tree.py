@@ -25,6 +25,7 @@ __all__ = ["DistilledDecisionTree"]
 _Q_GRID = 2.0**-30
 
 _TREE_PARAMS = (
+    "criterion",
     "max_depth",
     "min_samples_split",
     "min_samples_leaf",
@@ -37,50 +38,72 @@ _TREE_PARAMS = (
 )
 
 
-def _teacher_scale_tree(regression_tree, n_classes, temperature):
-    """The regression tree on Q as a classifier tree, as the Gini tree has it.
+def _gini(q):
+    return np.maximum(1.0 - np.einsum("nk,nk->n", q, q), 0.0)
+
+
+def _entropy(q):
+    """Entropy in bits, as scikit-learn's entropy criterion has it."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.maximum(-np.sum(np.where(q > 0, q * np.log2(q), 0.0), axis=1), 0.0)
+
+
+# criterion -> (regression criterion on Q, impurity of a distribution, the
+# regression impurity per unit of classifier impurity, floor added to Q).
+# The squared error of K outputs is the Gini impurity / K plus a per-row
+# constant; the Poisson deviance of K outputs summing to one is the entropy
+# in nats / K plus a per-row constant. The constants cancel in every impurity
+# decrease, so both trees split as the classifier on the replicated rows.
+# Poisson refuses a child with no mass in some output, which a classifier
+# allows (a pure child), hence the floor.
+_CRITERIA = {
+    "gini": ("squared_error", _gini, lambda k: 1.0 / k, 0.0),
+    "entropy": ("poisson", _entropy, lambda k: np.log(2.0) / k, _Q_GRID),
+    "log_loss": ("poisson", _entropy, lambda k: np.log(2.0) / k, _Q_GRID),
+}
+
+
+def _teacher_scale_tree(regression_tree, n_classes, temperature, criterion):
+    """The regression tree on Q as a classifier tree, as the classifier has it.
 
     Node values become the mean target distribution sharpened back to the
     teacher's scale (``q ** T``, renormalised, in log space so that no
-    temperature underflows); node impurities become the Gini impurity
-    ``1 - sum_k q_k ** 2`` of the fitted distribution, which is what a Gini
-    tree on the replicated rows computes, so feature importances and
-    cost-complexity pruning read the same.
+    temperature underflows); node impurities become the Gini impurity or
+    the entropy of the fitted distribution, which is what the classifier on
+    the replicated rows computes, so feature importances and cost-complexity
+    pruning read the same.
     """
+    _, impurity, _, floor = _CRITERIA[criterion]
     nodes, values = tree_state(regression_tree)
-    q = np.maximum(values[:, :, 0], 0.0)
+    q = np.maximum(values[:, :, 0] - floor, 0.0)
     q /= np.maximum(q.sum(axis=1, keepdims=True), 1e-300)
     nodes = nodes.copy()
-    nodes["impurity"] = np.maximum(1.0 - np.einsum("nk,nk->n", q, q), 0.0)
+    nodes["impurity"] = impurity(q)
     with np.errstate(divide="ignore"):
         sharp = softmax(temperature * np.log(q), axis=1)
-    return classifier_tree(
-        regression_tree.n_features,
-        n_classes,
-        regression_tree.max_depth,
-        nodes,
-        sharp,
-    )
+    return nodes, sharp
 
 
 class DistilledDecisionTree(BaseDistiller):
     """Decision tree distilled from a teacher's softened predictions.
 
     Fits the target distributions ``Q = (1 - alpha) * softmax(z / T) + alpha
-    * onehot(y)`` with a multi-output squared-error tree on ``Q``. Its splits
-    are those of a Gini tree on the replicated rows of soft-label weighting
-    (the per-row constant ``sum_k Q_ik ** 2`` cancels in every impurity
-    decrease), with no copy of X per class. Leaves hold the mean target
-    distribution; with ``alpha=1, temperature=1`` this is scikit-learn's
+    * onehot(y)`` with a multi-output regression tree on ``Q``: squared error
+    for ``criterion="gini"``, Poisson deviance for ``"entropy"``. Its splits
+    are those of the classifier with that criterion on the replicated rows
+    of soft-label weighting (the per-row constants ``sum_k Q_ik ** 2`` and
+    ``sum_k Q_ik log Q_ik`` cancel in every impurity decrease), with no copy
+    of X per class. Leaves hold the mean target distribution; with
+    ``alpha=1, temperature=1`` this is scikit-learn's
     :class:`~sklearn.tree.DecisionTreeClassifier`.
 
     Parameters mean what they mean for ``DecisionTreeClassifier``, with
-    impurities on the Gini scale (``min_impurity_decrease`` and
+    impurities on the classifier's scale (``min_impurity_decrease`` and
     ``ccp_alpha`` are rescaled internally) and counts of original rows
     (``min_samples_split``, ``min_samples_leaf``), which are the replicated
-    Gini tree's counts for hard targets. The criterion is Gini by
-    construction and the splitter is ``"best"``; ``class_weight`` and
-    ``monotonic_cst`` are not supported (weight rows with ``sample_weight``).
+    classifier's counts for hard targets. The splitter is ``"best"``;
+    ``class_weight`` and ``monotonic_cst`` are not supported (weight rows
+    with ``sample_weight``).
 
     ``predict_proba`` is on the teacher's scale: a leaf's distribution ``q``
     fitted at temperature ``T`` is reported as ``q ** T``, renormalised.
@@ -94,6 +117,13 @@ class DistilledDecisionTree(BaseDistiller):
         Softening temperature ``T > 0`` of the teacher's logits.
     alpha : float, default=0.0
         Weight of the hard labels ``y`` in the targets, in ``[0, 1]``.
+    criterion : {"gini", "entropy", "log_loss"}, default="gini"
+        Split quality, as for ``DecisionTreeClassifier``; ``"entropy"`` and
+        ``"log_loss"`` are the same. With augmentation, the entropy often
+        makes the better student (see the quality benchmark). To keep every
+        split a classifier could make, the entropy tree fits ``Q + 2**-30``
+        (a pure child is refused by the Poisson criterion otherwise), which
+        moves a node's entropy by about 2e-8 nats per class at most.
     max_depth : int, default=None
         Maximum depth of the tree.
     min_samples_split : int or float, default=2
@@ -107,12 +137,18 @@ class DistilledDecisionTree(BaseDistiller):
     max_leaf_nodes : int, default=None
         Grow best-first with at most this many leaves.
     min_impurity_decrease : float, default=0.0
-        A node is split only if the weighted Gini impurity decreases by at
-        least this.
+        A node is split only if the weighted impurity (Gini, or entropy in
+        bits) decreases by at least this.
     ccp_alpha : float, default=0.0
-        Cost-complexity pruning strength, on the Gini scale.
+        Cost-complexity pruning strength, on the criterion's scale.
     random_state : int, RandomState instance or None, default=None
         Controls the order features are tried in (ties between splits).
+    augment : {"noise", "munge", "mixup"}, augmenter or None, default=None
+        Synthetic transfer rows, labelled by the teacher alone, added to X:
+        :class:`~skdistill.augment.GaussianNoise`,
+        :class:`~skdistill.augment.Munge` or :class:`~skdistill.augment.Mixup`
+        (a name means its defaults). Each synthetic row weighs what its real
+        row weighs; hard labels stay on the real rows. Needs dense numeric X.
 
     Attributes
     ----------
@@ -120,11 +156,11 @@ class DistilledDecisionTree(BaseDistiller):
         The teacher's classes.
     tree_ : sklearn.tree._tree.Tree
         The fitted tree, in classifier form: node values on the teacher's
-        scale, node impurities the Gini impurity of the fitted (temperature
-        ``T``) distribution, as the replicated Gini tree has them. At
-        ``T != 1`` the impurity is therefore not the Gini of the value.
+        scale, node impurities the Gini impurity or entropy of the fitted
+        (temperature ``T``) distribution, as the replicated classifier has
+        them. At ``T != 1`` the impurity is therefore not that of the value.
     feature_importances_ : ndarray of shape (n_features,)
-        Normalised total Gini impurity decrease brought by each feature.
+        Normalised total impurity decrease brought by each feature.
     max_features_ : int
         The number of features tried at each split.
     teacher_ : TorchTeacher, SklearnTeacher, CallableTeacher or None
@@ -166,6 +202,7 @@ class DistilledDecisionTree(BaseDistiller):
         *,
         temperature=1.0,
         alpha=0.0,
+        criterion="gini",
         max_depth=None,
         min_samples_split=2,
         min_samples_leaf=1,
@@ -175,10 +212,12 @@ class DistilledDecisionTree(BaseDistiller):
         min_impurity_decrease=0.0,
         ccp_alpha=0.0,
         random_state=None,
+        augment=None,
     ):
         self.teacher = teacher
         self.temperature = temperature
         self.alpha = alpha
+        self.criterion = criterion
         self.max_depth = max_depth
         self.min_samples_split = min_samples_split
         self.min_samples_leaf = min_samples_leaf
@@ -188,18 +227,35 @@ class DistilledDecisionTree(BaseDistiller):
         self.min_impurity_decrease = min_impurity_decrease
         self.ccp_alpha = ccp_alpha
         self.random_state = random_state
+        self.augment = augment
 
     def _fit_targets(self, X, Q, sample_weight, classes):
         n_classes = Q.shape[1]
+        regression, _, per_unit, floor = _CRITERIA[self.criterion]
         params = self._tree_params()
-        # The squared error of K outputs is the Gini impurity divided by K
-        # (plus a per-row constant that cancels), so thresholds on impurity
-        # decreases are divided by K.
-        params["min_impurity_decrease"] = self.min_impurity_decrease / n_classes
-        params["ccp_alpha"] = self.ccp_alpha / n_classes
-        regressor = DecisionTreeRegressor(criterion="squared_error", **params)
-        regressor.fit(X, np.round(Q / _Q_GRID) * _Q_GRID, sample_weight=sample_weight)
-        self.tree_ = _teacher_scale_tree(regressor.tree_, n_classes, self.temperature)
+        params["criterion"] = regression
+        unit = per_unit(n_classes)
+        params["min_impurity_decrease"] = self.min_impurity_decrease * unit
+        params["ccp_alpha"] = self.ccp_alpha * unit
+        targets = np.round(Q / _Q_GRID) * _Q_GRID + floor
+        factor = 1.0
+        if floor and sample_weight is not None:
+            # Poisson also refuses a child whose mass falls below machine
+            # epsilon; scaling all weights changes no split.
+            smallest = np.min(sample_weight[sample_weight > 0], initial=1.0)
+            factor = 1.0 / smallest if smallest * floor < 1e-12 else 1.0
+            sample_weight = sample_weight * factor
+        regressor = DecisionTreeRegressor(**params)
+        regressor.fit(X, targets, sample_weight=sample_weight)
+        nodes, values = _teacher_scale_tree(
+            regressor.tree_, n_classes, self.temperature, self.criterion
+        )
+        if factor != 1.0:
+            nodes["weighted_n_node_samples"] /= factor
+        tree = regressor.tree_
+        self.tree_ = classifier_tree(
+            tree.n_features, n_classes, tree.max_depth, nodes, values
+        )
         self.max_features_ = regressor.max_features_
 
     def _tree_params(self):
@@ -282,10 +338,9 @@ class DistilledDecisionTree(BaseDistiller):
 
     @property
     def feature_importances_(self):
-        """Normalised total Gini impurity decrease brought by each feature.
+        """Normalised total impurity decrease brought by each feature.
 
-        The same as the Gini tree's on the replicated rows: the impurity
-        decreases of the squared-error tree are those divided by K.
+        The same as the classifier's on the replicated rows.
         """
         check_is_fitted(self)
         return self.tree_.compute_feature_importances()
@@ -295,7 +350,7 @@ class DistilledDecisionTree(BaseDistiller):
     ):
         """Effective alphas and total leaf impurities of minimal pruning.
 
-        The path is that of the Gini tree on the replicated rows, so its
+        The path is that of the classifier on the replicated rows, so its
         alphas are values for ``ccp_alpha``.
 
         Parameters

@@ -76,6 +76,12 @@ class DistilledClassifier(BaseDistiller):
     threshold : float, default=1e-8
         Target probabilities at or below this are not replicated; it must
         stay below ``1 / n_classes`` so that every row keeps a class.
+    augment : {"noise", "munge", "mixup"}, augmenter or None, default=None
+        Synthetic transfer rows, labelled by the teacher alone, added to X:
+        :class:`~skdistill.augment.GaussianNoise`,
+        :class:`~skdistill.augment.Munge` or :class:`~skdistill.augment.Mixup`
+        (a name means its defaults). Each synthetic row weighs what its real
+        row weighs; hard labels stay on the real rows. Needs dense numeric X.
 
     Attributes
     ----------
@@ -120,12 +126,14 @@ class DistilledClassifier(BaseDistiller):
         temperature=1.0,
         alpha=0.0,
         threshold=REPLICATE_THRESHOLD,
+        augment=None,
     ):
         self.student = student
         self.teacher = teacher
         self.temperature = temperature
         self.alpha = alpha
         self.threshold = threshold
+        self.augment = augment
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -2,6 +2,8 @@
 
 The one skip, ``check_array_api_input``, is scikit-learn's: it skips itself
 unless SCIPY_ARRAY_API is set, and skdistill declares no array API support.
+The one expected failure is the sample-weight equivalence of an augmented
+student, whose reason is given below.
 """
 
 from sklearn.linear_model import LogisticRegression
@@ -12,6 +14,7 @@ from skdistill import (
     DistilledDecisionTree,
     DistilledLogisticRegression,
 )
+from skdistill.augment import Mixup
 
 
 def _teacher():
@@ -26,12 +29,26 @@ ESTIMATORS = [
     DistilledLogisticRegression(_teacher(), alpha=0.5),
     DistilledDecisionTree(_teacher(), random_state=0),
     DistilledDecisionTree(_teacher(), alpha=0.5, max_depth=3, random_state=0),
+    DistilledDecisionTree(_teacher(), criterion="entropy", random_state=0),
+    DistilledDecisionTree(
+        _teacher(), max_depth=4, random_state=0, augment=Mixup(2, random_state=0)
+    ),
     DistilledClassifier(LogisticRegression(), _teacher()),
 ]
 
 
 def expected_failed_checks(estimator):
-    return {}
+    if estimator.augment is None:
+        return {}
+    reason = (
+        "synthetic rows are random draws around each real row: a row repeated "
+        "twice gets two independent draws, a row of weight 2 one draw of weight "
+        "2; equal in expectation, not exactly"
+    )
+    return {
+        "check_sample_weight_equivalence_on_dense_data": reason,
+        "check_sample_weight_equivalence_on_sparse_data": reason,
+    }
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)

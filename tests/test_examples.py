@@ -1,6 +1,7 @@
 """Every example runs to the end on the CPU (they are the docs' gallery)."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +9,30 @@ from pathlib import Path
 import pytest
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.py"))
+
+# Claims an example's text makes, checked on the "model  accuracy  fidelity"
+# table it prints: (row, other row) says the row's test accuracy is higher than
+# the other's; (row, number) that it reaches the number.
+CLAIMS = {
+    "plot_temperature_search.py": [
+        ("DistilledDecisionTree, tuned", "DecisionTreeClassifier, hard labels"),
+    ],
+    "plot_image_teacher.py": [
+        ("teacher (CNN)", 0.97),
+        ("DistilledDecisionTree + noise", "DecisionTreeClassifier, hard labels"),
+        ("DistilledDecisionTree + noise", "DistilledDecisionTree"),
+    ],
+    "plot_unlabelled_transfer.py": [
+        ("distilled + noise, 957 unlabelled", "DecisionTreeClassifier, 300 labels"),
+        ("distilled, 957 unlabelled rows", "distilled, 300 labelled rows"),
+    ],
+}
+
+
+def accuracy_table(stdout):
+    """{model: test accuracy} from the rows "name  0.123  0.456" printed."""
+    rows = re.findall(r"^(\S.*?)\s+(\d\.\d{3})\s+\d\.\d{3}$", stdout, re.MULTILINE)
+    return {name: float(accuracy) for name, accuracy in rows}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
@@ -21,3 +46,9 @@ def test_example_runs(path):
     if path.name == "plot_distilled_tree.py":
         # The rules of the depth-3 tree: eight leaves, each with its class.
         assert result.stdout.count("class: ") == 8
+    table = accuracy_table(result.stdout)
+    for row, bound in CLAIMS.get(path.name, []):
+        if isinstance(bound, float):
+            assert table[row] >= bound, result.stdout
+        else:
+            assert table[row] > table[bound], result.stdout

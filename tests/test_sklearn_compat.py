@@ -181,3 +181,17 @@ def test_pandas_frame_reaches_a_fitted_sklearn_teacher_with_names(wine):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         DistilledLogisticRegression(teacher).fit(frame)
+
+
+@parametrize_students
+def test_a_fitted_sklearn_teacher_is_shared_not_retrained(name, wine):
+    X, y = wine
+    teacher = LogisticRegression(C=0.01).fit(X[::3], y[::3])
+    coef = teacher.coef_.copy()
+    search = GridSearchCV(STUDENTS[name](teacher), {"temperature": [1.0, 2.0]}, cv=3)
+    search.fit(X, y)
+    assert search.best_estimator_.teacher is teacher
+    assert search.best_estimator_.teacher_.estimator is teacher
+    assert_array_equal(teacher.coef_, coef)  # never refitted on the folds
+    unfitted = STUDENTS[name](LogisticRegression())
+    assert clone(unfitted).teacher is not unfitted.teacher

@@ -26,34 +26,50 @@ def _teacher_logits(X, y):
     return model.decision_function(X / X.std())
 
 
+CRITERIA = pytest.mark.parametrize("criterion", ["gini", "entropy"])
+
+
+@CRITERIA
 @pytest.mark.parametrize("name", ["digits", "synthetic"])
 @pytest.mark.parametrize("max_depth", [2, 5, 8, None])
-def test_oracle_hard_labels_equal_decision_tree_classifier(name, max_depth):
+def test_oracle_hard_labels_equal_decision_tree_classifier(name, max_depth, criterion):
     X, y = DATA[name]
-    expected = DecisionTreeClassifier(max_depth=max_depth, random_state=0).fit(X, y)
-    student = DistilledDecisionTree(
-        None, alpha=1.0, max_depth=max_depth, random_state=0
-    ).fit(X, y, teacher_logits=np.zeros((len(y), len(np.unique(y)))))
+    params = {"criterion": criterion, "max_depth": max_depth, "random_state": 0}
+    expected = DecisionTreeClassifier(**params).fit(X, y)
+    student = DistilledDecisionTree(None, alpha=1.0, **params).fit(
+        X, y, teacher_logits=np.zeros((len(y), len(np.unique(y))))
+    )
     assert student.tree_.node_count == expected.tree_.node_count
+    if criterion == "entropy" and max_depth in (8, None):
+        # Float entropies tie at deep nodes, and the 2**-30 floor may break
+        # such a tie the other way: the same tree up to tied splits.
+        assert np.mean(student.predict(X) == expected.predict(X)) >= 0.999
+        assert_allclose(
+            student.feature_importances_, expected.feature_importances_, atol=5e-3
+        )
+        return
+    assert_array_equal(student.tree_.feature, expected.tree_.feature)
     assert_array_equal(student.predict(X), expected.predict(X))
     assert_allclose(student.predict_proba(X), expected.predict_proba(X), atol=1e-12)
     assert_allclose(student.feature_importances_, expected.feature_importances_)
 
 
+@CRITERIA
 @pytest.mark.parametrize("name", ["digits", "synthetic"])
 @pytest.mark.parametrize("temperature", [1.0, 2.0])
 @pytest.mark.parametrize("max_depth", [3, 8])
-def test_oracle_soft_targets_equal_gini_tree_on_replicated_rows(
-    name, temperature, max_depth
+def test_oracle_soft_targets_equal_the_tree_on_replicated_rows(
+    name, temperature, max_depth, criterion
 ):
     X, y = DATA[name]
     logits = _teacher_logits(X, y)
     X_rep, y_rep, w_rep = replicate_rows(X, soften(logits, temperature), threshold=0)
-    expected = DecisionTreeClassifier(max_depth=max_depth, random_state=0)
+    params = {"criterion": criterion, "max_depth": max_depth, "random_state": 0}
+    expected = DecisionTreeClassifier(**params)
     expected.fit(X_rep, y_rep, sample_weight=w_rep)
-    student = DistilledDecisionTree(
-        None, temperature=temperature, max_depth=max_depth, random_state=0
-    ).fit(X, teacher_logits=logits)
+    student = DistilledDecisionTree(None, temperature=temperature, **params).fit(
+        X, teacher_logits=logits
+    )
     # Ties between equally good splits may be broken differently, which
     # routes unseen rows differently: compare on the training rows.
     assert np.mean(student.predict(X) == expected.predict(X)) >= 0.995
@@ -68,26 +84,30 @@ def test_oracle_soft_targets_equal_gini_tree_on_replicated_rows(
         )
 
 
-def test_impurity_thresholds_mean_the_gini_thresholds():
+@CRITERIA
+def test_impurity_thresholds_mean_the_classifier_thresholds(criterion):
     X, y = DATA["digits"]
     logits = _teacher_logits(X, y)
     X_rep, y_rep, w_rep = replicate_rows(X, soften(logits, 1.0), threshold=0)
     for params in [{"min_impurity_decrease": 0.005}, {"ccp_alpha": 0.002}]:
-        expected = DecisionTreeClassifier(random_state=0, **params)
+        params = {"criterion": criterion, "random_state": 0, **params}
+        expected = DecisionTreeClassifier(**params)
         expected.fit(X_rep, y_rep, sample_weight=w_rep)
-        student = DistilledDecisionTree(None, random_state=0, **params)
+        student = DistilledDecisionTree(None, **params)
         student.fit(X, teacher_logits=logits)
         assert student.get_n_leaves() == expected.get_n_leaves()
         assert np.mean(student.predict(X) == expected.predict(X)) >= 0.995
 
 
-def test_pruning_path_is_the_gini_path():
+@CRITERIA
+def test_pruning_path_is_the_classifier_path(criterion):
     X, y = DATA["synthetic"]
     logits = _teacher_logits(X, y)
     X_rep, y_rep, w_rep = replicate_rows(X, soften(logits, 2.0), threshold=0)
-    expected = DecisionTreeClassifier(max_depth=6, random_state=0)
+    params = {"criterion": criterion, "max_depth": 6, "random_state": 0}
+    expected = DecisionTreeClassifier(**params)
     path = expected.cost_complexity_pruning_path(X_rep, y_rep, sample_weight=w_rep)
-    student = DistilledDecisionTree(None, temperature=2.0, max_depth=6, random_state=0)
+    student = DistilledDecisionTree(None, temperature=2.0, **params)
     ours = student.cost_complexity_pruning_path(X, teacher_logits=logits)
     assert_allclose(ours.ccp_alphas, path.ccp_alphas, rtol=1e-6, atol=1e-12)
     assert_allclose(ours.impurities, path.impurities, rtol=1e-9)
