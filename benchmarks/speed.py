@@ -1,0 +1,492 @@
+"""Speed benchmark: what distillation costs over plain scikit-learn fits.
+
+Every ratio is measured side by side in one run; each time is the best of
+``--repeats`` calls (``time.perf_counter``), in seconds. Sections (``--only``):
+
+- ``linear``: ``DistilledLogisticRegression(teacher).fit(X)``, teacher
+  included, against ``LogisticRegression(C=C).fit(X, y_hard)`` (``y_hard`` the
+  teacher's top class, computed beforehand) and the naive route: teacher,
+  ``soften``, ``replicate_rows`` and ``LogisticRegression(C=C).fit(X_rep,
+  y_rep, sample_weight=w_rep)``. Accuracy of the solutions: the largest
+  gradient component of the soft-target objective at each, their objective
+  gap and their largest probability gap.
+- ``tree``: the same three routes for a depth-10 tree, Gini and entropy.
+- ``wrapper``: time and peak memory of ``DistilledClassifier`` with a
+  ``LogisticRegression`` student, for several thresholds.
+- ``teacher``: ``TorchTeacher.predict_logits`` against a hand-written
+  inference loop, with and without the row cache.
+- ``cache``: rows run through the module during a ``GridSearchCV`` over
+  ``temperature``, per row of X, and the row cache's own cost.
+- ``memory``: peak memory of ``fit`` (tracemalloc) over the size of X and Q.
+
+The teacher of ``linear``, ``tree`` and ``wrapper`` is a fixed random numpy
+MLP (one hidden layer of 64 units) returning logits; that of ``teacher`` and
+``cache`` a torch MLP with three hidden layers of 1024 units. A fit
+estimated (from a smaller run of the same route, or for the naive route from
+the hard-label fit times the replicated rows) to take over ``--budget``
+seconds, or whose data needs over half the available memory, is skipped and
+listed under its table.
+
+Run ``python benchmarks/speed.py`` (hours on 2 cores) or ``--quick`` for a
+smoke run at small sizes in under a minute. On a shared or loaded machine
+pass ``--threads 1``: BLAS threads waiting for a busy core can make small
+fits tens of times slower and the ratios meaningless.
+"""
+
+import argparse
+import gc
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from _timing import Runner, fmt, header, machine, peak_bytes, ratio, row
+from scipy.special import logsumexp, softmax
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.preprocessing import normalize
+from sklearn.tree import DecisionTreeClassifier
+from threadpoolctl import threadpool_limits
+
+from skdistill import (
+    DistilledClassifier,
+    DistilledDecisionTree,
+    DistilledLogisticRegression,
+    TorchTeacher,
+)
+from skdistill.targets import replicate_rows, soften
+
+SEED = 0
+SECTIONS = ("linear", "tree", "wrapper", "teacher", "cache", "memory")
+FULL = {
+    "linear": ([10_000, 100_000, 1_000_000], [20, 100], [2, 10, 100]),
+    "headline": (100_000, 50, 10),
+    "sparse": (100_000, 50_000, 0.01, 10),  # n, d, density, K
+    "tree": (100_000, 50, [2, 10, 100]),
+    "wrapper": (100_000, 50, 10),
+    "teacher": (200_000, 100, 10),
+    "cache": (100_000, 50, 10),
+    "memory": (100_000, 50, 10),
+    "budget": 240.0,
+}
+QUICK = {
+    "linear": ([1_000, 5_000], [20], [2, 10, 100]),
+    "headline": (5_000, 50, 10),
+    "sparse": (3_000, 5_000, 0.01, 10),
+    "tree": (3_000, 20, [2, 10, 100]),
+    "wrapper": (3_000, 20, 10),
+    "teacher": (20_000, 100, 10),
+    "cache": (2_000, 20, 10),
+    "memory": (10_000, 50, 10),
+    "budget": 3.0,
+}
+PROBA_ROWS = 10_000  # rows on which probabilities are compared
+
+
+def numpy_teacher(d, n_classes, input_norm, hidden=64):
+    """A fixed random one-hidden-layer MLP: X -> logits of spread about 3."""
+    rng = np.random.default_rng(SEED + 1)
+    W1 = rng.standard_normal((d, hidden)) / input_norm
+    b1 = 0.5 * rng.standard_normal(hidden)
+    W2 = rng.standard_normal((hidden, n_classes)) * 4.0 / np.sqrt(hidden)
+    return lambda X: np.maximum(X @ W1 + b1, 0.0) @ W2
+
+
+def dense_data(n, d, n_classes):
+    X = np.random.default_rng(SEED).standard_normal((n, d))
+    return X, numpy_teacher(d, n_classes, np.sqrt(d))
+
+
+def tfidf_data(n, d, density, n_classes):
+    """L2-normalised positive CSR rows with ``density * d`` random terms each."""
+    rng = np.random.default_rng(SEED)
+    per_row = max(1, round(density * d))
+    indices = rng.integers(0, d, size=n * per_row)
+    indptr = np.arange(0, n * per_row + 1, per_row)
+    X = sp.csr_matrix((rng.exponential(size=n * per_row), indices, indptr), (n, d))
+    X.sum_duplicates()
+    return normalize(X), numpy_teacher(d, n_classes, 1.0)
+
+
+def torch_mlp(d, n_classes, hidden=1024):
+    torch.manual_seed(SEED)
+    nn = torch.nn
+    layers = [nn.Linear(d, hidden), nn.ReLU()]
+    layers += [nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden)]
+    return nn.Sequential(*layers, nn.ReLU(), nn.Linear(hidden, n_classes)).eval()
+
+
+def torch_call(module, X, **params):
+    return lambda: TorchTeacher(module, device="cpu", **params).predict_logits(X)
+
+
+def class_weights(coef, intercept):
+    """``(W, b)`` with one row per class; a binary model's row 0 is zero."""
+    if coef.shape[0] == 1:
+        return np.vstack([np.zeros_like(coef), coef]), np.r_[0.0, intercept]
+    return coef, intercept
+
+
+def objective(W, b, X, Q, C):
+    """Soft-target loss and largest gradient component at ``(W, b)``.
+
+    What both the distilled student and the naive route minimise, with
+    scikit-learn's scaling, at the fitting temperature.
+    """
+    n = X.shape[0]
+    l2 = 1.0 / (C * n)
+    loss, gW, gb = 0.5 * l2 * np.vdot(W, W), l2 * W, np.zeros(len(b))
+    for start in range(0, n, 65536):
+        rows = slice(start, start + 65536)
+        Z = np.asarray(X[rows] @ W.T) + b
+        loss += np.sum(logsumexp(Z, axis=1) - np.einsum("nk,nk->n", Q[rows], Z)) / n
+        G = (softmax(Z, axis=1) - Q[rows]) / n
+        gW = gW + np.asarray(X[rows].T @ G).T
+        gb += G.sum(axis=0)
+    grad = np.column_stack([gW, gb])
+    return loss, np.abs(grad[1:] if len(b) == 2 else grad).max()
+
+
+def three_routes(runner, tag, key, n, kept, fits, naive_bytes):
+    """Time the hard, distilled and naive fits: ``(times, models)``.
+
+    The naive route is estimated to do the hard-label work on ``kept``
+    replicated rows instead of n.
+    """
+    hard, distilled, naive = fits
+    t_hard, m_hard = runner.time(f"{tag} hard", ("hard", *key), n, hard)
+    t_dist, m_dist = runner.time(f"{tag} distilled", ("distilled", *key), n, distilled)
+    base = t_hard or t_dist
+    t_naive, m_naive = runner.time(
+        f"{tag} naive ({kept / n:.1f} rows per row)",
+        ("naive", *key),
+        kept,
+        naive,
+        nbytes=naive_bytes,
+        guess=np.inf if base is None else base * kept / n,
+    )
+    return (t_hard, t_dist, t_naive), (m_hard, m_dist, m_naive)
+
+
+def linear_cell(runner, X, teacher, K, C=1.0, T=2.0):
+    n, d = X.shape
+    cells = X.nnz if sp.issparse(X) else n * d
+    logits = teacher(X)
+    y_hard, Q = logits.argmax(axis=1), soften(logits, T)
+    kept = int(np.count_nonzero(Q > 1e-8))
+    tag = f"linear n={n} d={d} K={K}"
+
+    def naive():
+        X_rep, y_rep, w_rep = replicate_rows(X, soften(teacher(X), T))
+        return LogisticRegression(C=C).fit(X_rep, y_rep, sample_weight=w_rep)
+
+    fits = (
+        lambda: LogisticRegression(C=C).fit(X, y_hard),
+        lambda: DistilledLogisticRegression(teacher, temperature=T, C=C).fit(X),
+        naive,
+    )
+    times, (hard, dist, naive_lr) = three_routes(
+        runner, tag, ("lr", d, K), n, kept, fits, 12 * cells * kept // n
+    )
+    t_hard, t_dist, t_naive = times
+    models = (dist, hard, naive_lr)
+    iters = "/".join(fmt(m.n_iter_[0] if m else None, "d") for m in models)
+    grad_d = grad_n = dloss = gap = None
+    if dist is not None:
+        W_d, b_d = class_weights(dist.coef_ / T, dist.intercept_ / T)
+        loss_d, grad_d = objective(W_d, b_d, X, Q, C)
+    if dist is not None and naive_lr is not None and len(naive_lr.classes_) == K:
+        W_n, b_n = class_weights(naive_lr.coef_, naive_lr.intercept_)
+        loss_n, grad_n = objective(W_n, b_n, X, Q, C)
+        dloss = loss_d - loss_n
+        sub = X[:PROBA_ROWS]
+        p_naive = softmax(T * (np.asarray(sub @ W_n.T) + b_n), axis=1)
+        gap = np.abs(dist.predict_proba(sub) - p_naive).max()
+    row(
+        f"{n} | {d} | {K} | {fmt(t_hard)} | {fmt(t_dist)} | {fmt(t_naive)} "
+        f"| {fmt(ratio(t_dist, t_hard), '.2f')} | {fmt(ratio(t_naive, t_hard), '.2f')} "
+        f"| {iters} | {fmt(grad_d, '.1e')} / {fmt(grad_n, '.1e')} "
+        f"| {fmt(dloss, '+.1e')} | {fmt(gap, '.1e')}"
+    )
+    return ratio(t_dist, t_hard)
+
+
+def section_linear(runner, sizes):
+    print(
+        "\n## Logistic regression: distilled vs hard labels vs naive replicated\n\n"
+        "Teacher included in distilled and naive; T=2, C=1, tol=1e-4. n_iter: "
+        "distilled/hard/naive (100 = max_iter). max grad: largest gradient "
+        "component of the soft-target objective at the distilled / naive "
+        "solution; Δloss: objective distilled − naive; max Δp: their largest "
+        f"probability gap on the first {PROBA_ROWS} rows.\n"
+    )
+    header(
+        "n | d | K | hard s | distilled s | naive s | distilled/hard | naive/hard "
+        "| n_iter | max grad | Δloss | max Δp"
+    )
+    ns, ds, ks = sizes["linear"]
+    for n in ns:
+        for d in ds:
+            for K in ks:
+                linear_cell(runner, *dense_data(n, d, K), K)
+    n, d, K = sizes["headline"]
+    headline = linear_cell(runner, *dense_data(n, d, K), K)
+    n_s, d_s, density, K_s = sizes["sparse"]
+    linear_cell(runner, *tfidf_data(n_s, d_s, density, K_s), K_s)
+    print(
+        f"\nHeadline n={n}, d={d}, K={K}: distilled/hard = {fmt(headline, '.2f')} "
+        f"(target ≤ 1.2). Last row: CSR, tf-idf-like ({density:.0%} dense, "
+        "L2-normalised rows)."
+    )
+    runner.report_skipped()
+
+
+def full_proba(model, X, K):
+    proba = np.zeros((X.shape[0], K))
+    proba[:, model.classes_] = model.predict_proba(X)
+    return proba
+
+
+def section_tree(runner, sizes):
+    n, d, ks = sizes["tree"]
+    print(
+        f"\n## Decision tree, max_depth=10, n={n}, d={d}\n\n"
+        "Teacher included in distilled and naive; T=1. max Δp: distilled vs "
+        f"naive on the first {PROBA_ROWS} training rows.\n"
+    )
+    header(
+        "criterion | K | hard s | distilled s | naive s | distilled/hard "
+        "| naive/hard | leaves d/n | max Δp"
+    )
+    for criterion in ("gini", "entropy"):
+        for K in ks:
+            X, teacher = dense_data(n, d, K)
+            logits = teacher(X)
+            kept = int(np.count_nonzero(soften(logits, 1.0) > 1e-8))
+            params = {"max_depth": 10, "criterion": criterion, "random_state": 0}
+            tag = f"tree {criterion} K={K}"
+
+            def naive():
+                X_rep, y_rep, w_rep = replicate_rows(X, soften(teacher(X), 1.0))
+                tree = DecisionTreeClassifier(**params)
+                return tree.fit(X_rep, y_rep, sample_weight=w_rep)
+
+            fits = (
+                lambda: DecisionTreeClassifier(**params).fit(X, logits.argmax(1)),
+                lambda: DistilledDecisionTree(teacher, **params).fit(X),
+                naive,
+            )
+            times, (_, dist, naive_tree) = three_routes(
+                runner, tag, ("tree", criterion, K), n, kept, fits, 12 * d * kept
+            )
+            t_hard, t_dist, t_naive = times
+            models = (dist, naive_tree)
+            leaves = "/".join(fmt(m.get_n_leaves() if m else None) for m in models)
+            gap = None
+            if dist is not None and naive_tree is not None:
+                sub = X[:PROBA_ROWS]
+                p_dist, p_naive = (full_proba(m, sub, K) for m in models)
+                gap = np.abs(p_dist - p_naive).max()
+            row(
+                f"{criterion} | {K} | {fmt(t_hard)} | {fmt(t_dist)} | {fmt(t_naive)} "
+                f"| {fmt(ratio(t_dist, t_hard), '.2f')} "
+                f"| {fmt(ratio(t_naive, t_hard), '.2f')} | {leaves} | {fmt(gap, '.1e')}"
+            )
+    print("\nTarget: distilled/hard ≤ 1.2 at K=10.")
+    runner.report_skipped()
+
+
+def section_wrapper(runner, sizes):
+    n, d, K = sizes["wrapper"]
+    X, teacher = dense_data(n, d, K)
+    logits = teacher(X)
+    Q = soften(logits, 1.0)
+    print(
+        f"\n## DistilledClassifier(LogisticRegression()), n={n}, d={d}, K={K}\n\n"
+        "Teacher included; T=1. Peak: tracemalloc, in a separate run. max Δp: "
+        f"against threshold=0 on the first {PROBA_ROWS} rows.\n"
+    )
+    header(
+        "fit | threshold | rows kept / n | s | ratio | peak MB | peak ratio | max Δp"
+    )
+
+    def hard():
+        return LogisticRegression().fit(X, logits.argmax(axis=1))
+
+    t_hard, _ = runner.time("wrapper hard", ("wrapper", "hard"), n, hard)
+    peak_hard = peak_bytes(hard)
+    row(f"hard | | 1.00 | {fmt(t_hard)} | 1.00 | {peak_hard / 1e6:.1f} | 1.00 |")
+    reference = None
+    for threshold in (0.0, 1e-8, 1e-3, 1e-2):
+
+        def fit():
+            student = DistilledClassifier(
+                LogisticRegression(), teacher, threshold=threshold
+            )
+            return student.fit(X)
+
+        t, model = runner.time(f"wrapper {threshold=}", ("wrapper", threshold), n, fit)
+        if model is None:
+            continue
+        peak = peak_bytes(fit)
+        proba = model.predict_proba(X[:PROBA_ROWS])
+        reference = proba if reference is None else reference
+        row(
+            f"distilled | {threshold:g} | {np.count_nonzero(Q > threshold) / n:.2f} "
+            f"| {fmt(t)} | {fmt(ratio(t, t_hard), '.2f')} | {peak / 1e6:.1f} "
+            f"| {peak / peak_hard:.2f} | {np.abs(proba - reference).max():.1e}"
+        )
+    runner.report_skipped()
+
+
+def hand_loop(model, X, batch_size=1024):
+    out = []
+    with torch.inference_mode():
+        for batch in torch.from_numpy(X).split(batch_size):
+            out.append(model(batch))
+    return torch.cat(out).numpy()
+
+
+def section_teacher(runner, sizes):
+    n, d, K = sizes["teacher"]
+    X = np.random.default_rng(SEED).standard_normal((n, d), dtype=np.float32)
+    mlp = torch_mlp(d, K)
+    warm = TorchTeacher(mlp, device="cpu")
+    warm.predict_logits(X)
+    print(
+        f"\n## TorchTeacher inference on CPU, MLP {d}-1024-1024-1024-{K}, n={n}, "
+        "float32, batch 1024\n"
+    )
+    header("route | s | ratio to hand loop | target")
+    routes = {
+        "hand-written loop": lambda: hand_loop(mlp, X),
+        "cache=False": torch_call(mlp, X, cache=False),
+        "cache=True, first call": torch_call(mlp, X),
+        "cache=True, second call": lambda: warm.predict_logits(X),
+    }
+    t_ref = None
+    for name, call in routes.items():
+        t, _ = runner.time(f"teacher {name}", ("teacher", name), n, call)
+        t_ref = t_ref or t
+        target = "≤ 1.05" if name == "cache=False" else ""
+        row(f"{name} | {fmt(t)} | {fmt(ratio(t, t_ref), '.2f')} | {target}")
+    runner.report_skipped()
+
+
+def section_cache(runner, sizes):
+    n, d, K = sizes["cache"]
+    X, _ = dense_data(n, d, K)
+    mlp = torch_mlp(d, K)
+    teacher = TorchTeacher(mlp, device="cpu")
+    y = teacher.predict_logits(X).argmax(axis=1)
+    teacher.clear_cache()
+    forwarded = []
+    hook = mlp.register_forward_pre_hook(lambda _, args: forwarded.append(len(args[0])))
+    search = GridSearchCV(
+        DistilledLogisticRegression(teacher), {"temperature": [0.5, 1, 2, 4]}, cv=5
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        # A rare teacher class can have fewer rows than folds at small n.
+        warnings.filterwarnings("ignore", "The least populated class")
+        search.fit(X, y)
+    seconds = time.perf_counter() - start
+    hook.remove()
+    print(
+        f"\n## Row cache, MLP {d}-1024-1024-1024-{K}, n={n}\n\n"
+        "`GridSearchCV(DistilledLogisticRegression(TorchTeacher(mlp)), "
+        "{'temperature': [0.5, 1, 2, 4]}, cv=5)`, refit included: "
+        f"**{sum(forwarded) / n:.2f}** rows forwarded per row of X (target ≤ 1.0; "
+        f"17 without the cache), {seconds:.1f} s, one run. The cache's own cost "
+        "is measured on a `Linear(d, K)` probe, whose forward is negligible.\n"
+    )
+    header("predict_logits(X) | s | / MLP forward | target")
+    warm = TorchTeacher(mlp, device="cpu")
+    warm.predict_logits(X)
+    probe = torch.nn.Linear(d, K)
+    routes = {
+        "MLP, cache=False (forward)": torch_call(mlp, X, cache=False),
+        "MLP, cache hit": lambda: warm.predict_logits(X),
+        "probe, cache=False": torch_call(probe, X, cache=False),
+        "probe, cache=True, first call": torch_call(probe, X),
+    }
+    times = {
+        name: runner.time(f"cache: {name}", ("cache", name), n, call)[0]
+        for name, call in routes.items()
+    }
+    on, off = times["probe, cache=True, first call"], times["probe, cache=False"]
+    cost = None if on is None or off is None else on - off
+    times["cache cost: hashing, lookup, store (probe first call − cache=False)"] = cost
+    forward = times["MLP, cache=False (forward)"]
+    for name, seconds in times.items():
+        target = "< 10%" if name.startswith("cache cost") else ""
+        share = fmt(ratio(seconds, forward), ".1%")
+        row(f"{name} | {fmt(seconds)} | {share} | {target}")
+    runner.report_skipped()
+
+
+def section_memory(sizes):
+    n, d, K = sizes["memory"]
+    X, teacher = dense_data(n, d, K)
+    logits = teacher(X)
+    y_hard = logits.argmax(axis=1)
+    base = X.nbytes + n * K * 8
+    print(
+        f"\n## Peak memory of fit, n={n}, d={d}, K={K}, float64\n\n"
+        "tracemalloc peak during `fit` (numpy allocations included). The teacher "
+        "is out of the measurement: `fit(X, teacher_logits=...)` with logits "
+        f"computed beforehand. Ratio to bytes(X) + bytes(Q) = {base / 1e6:.1f} MB.\n"
+    )
+    header("fit | peak MB | ratio | target")
+    runs = [
+        (DistilledLogisticRegression(None), {"teacher_logits": logits}),
+        (DistilledDecisionTree(None, max_depth=10), {"teacher_logits": logits}),
+        (LogisticRegression(), {"y": y_hard}),
+        (DecisionTreeClassifier(max_depth=10), {"y": y_hard}),
+    ]
+    for model, kwargs in runs:
+        peak = peak_bytes(lambda: model.fit(X, **kwargs))
+        target = "≤ 1.3" if "teacher_logits" in kwargs else ""
+        row(f"`{model!r}` | {peak / 1e6:.1f} | {peak / base:.2f} | {target}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, < 1 min")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="sections, a,b")
+    parser.add_argument("--repeats", type=int, default=3, help="best of this many")
+    parser.add_argument("--budget", type=float, help="skip fits estimated slower (s)")
+    parser.add_argument("--threads", type=int, help="BLAS, OpenMP and torch threads")
+    args = parser.parse_args()
+    only = args.only.split(",")
+    if unknown := sorted(set(only) - set(SECTIONS)):
+        parser.error(f"unknown sections {unknown}; choose from {', '.join(SECTIONS)}")
+    sizes = QUICK if args.quick else FULL
+    runner = Runner(args.repeats, args.budget or sizes["budget"])
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    if args.threads:
+        threadpool_limits(args.threads)
+        torch.set_num_threads(args.threads)
+    print(machine())
+    # torch's import leaves ~250k objects that every gc.collect() before a
+    # timed run would walk (0.1-0.2 s each); they live to the end anyway.
+    gc.freeze()
+    sections = {
+        "linear": lambda: section_linear(runner, sizes),
+        "tree": lambda: section_tree(runner, sizes),
+        "wrapper": lambda: section_wrapper(runner, sizes),
+        "teacher": lambda: section_teacher(runner, sizes),
+        "cache": lambda: section_cache(runner, sizes),
+        "memory": lambda: section_memory(sizes),
+    }
+    for name in SECTIONS:
+        if name in only:
+            start = time.perf_counter()
+            sections[name]()
+            print(f"\n<!-- {name}: {time.perf_counter() - start:.0f} s -->", flush=True)
+
+
+if __name__ == "__main__":
+    main()
