@@ -16,7 +16,7 @@ gives test accuracy, fidelity (agreement with the teacher on the test rows)
 and the fraction of the gap between the hard-label student (scikit-learn's
 default, Gini for trees) and the teacher that the student closes.
 
-Run ``python benchmarks/quality.py`` (about 20 minutes on 2 cores) or
+Run ``python benchmarks/quality.py`` (about 35 minutes on 2 cores) or
 ``--quick`` for a smoke run on one small data set.
 """
 
