@@ -653,9 +653,14 @@ def is_fitted_classifier(teacher):
     return (
         not isinstance(teacher, _TEACHER_TYPES)
         and not _is_torch_module(teacher)
-        and hasattr(teacher, "fit")
-        and (hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function"))
+        and _is_classifier_like(teacher)
         and _is_fitted(teacher)
+    )
+
+
+def _is_classifier_like(teacher):
+    return hasattr(teacher, "fit") and (
+        hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")
     )
 
 
@@ -696,9 +701,7 @@ def as_teacher(teacher, X=None, y=None, sample_weight=None, *, owner="as_teacher
         with _CREATE_LOCK:
             wrapped._cache = _MODULE_CACHES.setdefault(teacher, _TeacherCache())
         return wrapped
-    if hasattr(teacher, "fit") and (
-        hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")
-    ):
+    if _is_classifier_like(teacher):
         if _is_fitted(teacher):
             return SklearnTeacher(teacher)
         if y is None:

@@ -63,8 +63,8 @@ _CRITERIA = {
 }
 
 
-def _teacher_scale_tree(regression_tree, n_classes, temperature, criterion):
-    """The regression tree on Q as a classifier tree, as the classifier has it.
+def _teacher_scale_nodes(regression_tree, n_classes, temperature, criterion):
+    """Node records and values of the regression tree on Q, as a classifier's.
 
     Node values become the mean target distribution sharpened back to the
     teacher's scale (``q ** T``, renormalised, in log space so that no
@@ -247,7 +247,7 @@ class DistilledDecisionTree(BaseDistiller):
             sample_weight = sample_weight * factor
         regressor = DecisionTreeRegressor(**params)
         regressor.fit(X, targets, sample_weight=sample_weight)
-        nodes, values = _teacher_scale_tree(
+        nodes, values = _teacher_scale_nodes(
             regressor.tree_, n_classes, self.temperature, self.criterion
         )
         if factor != 1.0:
