@@ -2,7 +2,8 @@
 
 A student subclasses :class:`BaseDistiller` and implements only
 ``_fit_targets(X, Q, sample_weight, classes)`` (fit the target
-distributions ``Q``; column ``k`` is class ``classes[k]``),
+distributions ``Q``, a float64 array the fit owns and the student may
+overwrite; column ``k`` is class ``classes[k]``),
 ``predict_proba`` and ``predict_log_proba``. Everything else, input
 validation, resolving the teacher, softening, mixing in hard labels and
 ``classes_``, happens here once.
@@ -239,7 +240,9 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         classes = _teacher_classes(teacher, logits.shape[1], owner, source)
         y_index = None if y is None else _encode_labels(y, classes, owner)
 
-        Q = mix_hard_labels(soften(logits, self.temperature), y_index, self.alpha)
+        P = soften(logits, self.temperature)
+        del logits  # Q takes its place: X, Q and the student's own memory.
+        Q = mix_hard_labels(P, y_index, self.alpha, copy=False)
         if augmenter is not None:
             X, Q, sample_weight = self._augment(
                 augmenter, teacher, X, X_raw, Q, sample_weight

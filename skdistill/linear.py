@@ -17,18 +17,6 @@ from skdistill._sklearn import Interval, StrOptions
 
 __all__ = ["DistilledLogisticRegression"]
 
-# Target probabilities are clipped here before taking logs for the starting
-# point only; it bounds the start for hard (one-hot) targets.
-_START_FLOOR = 1e-3
-
-
-def _centred_log_targets(Q):
-    """Target logits for the ridge start: one column (binary) or K, centred."""
-    logq = np.log(np.maximum(Q, _START_FLOOR))
-    if Q.shape[1] == 2:
-        return (logq[:, 1] - logq[:, 0])[:, None]
-    return logq - logq.mean(axis=1, keepdims=True)
-
 
 class DistilledLogisticRegression(BaseDistiller):
     """Logistic regression distilled from a teacher's softened predictions.
@@ -176,11 +164,11 @@ class DistilledLogisticRegression(BaseDistiller):
 
         coef0 = self._warm_start_coef(shape)
         if coef0 is None:
-            coef0 = initial_coef(X, _centred_log_targets(Q), s, l2, self.fit_intercept)
+            coef0 = initial_coef(X, Q, s, l2, self.fit_intercept)
         if binary:
             loss_grad, target = binary_loss_grad, np.ascontiguousarray(Q[:, 1])
         else:
-            loss_grad, target = multinomial_loss_grad, np.ascontiguousarray(Q.T)
+            loss_grad, target = multinomial_loss_grad, Q
         result = scipy.optimize.minimize(
             loss_grad,
             coef0.ravel(),

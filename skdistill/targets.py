@@ -8,7 +8,6 @@ turn ``(X, Q, w)`` into replicated rows with hard labels and weights.
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import log_softmax
 
 from skdistill._sklearn import _safe_indexing
 
@@ -38,8 +37,9 @@ REPLICATE_THRESHOLD = 1e-8
 def soften(logits, temperature):
     """Return the temperature-softened distributions ``softmax(logits / T)``.
 
-    Computed in float64 through a max-shifted log-softmax, so it is exact for
-    logits of any magnitude (``+-1e4`` included) and any ``T > 0``.
+    Computed in float64 on max-shifted logits, so it is exact for logits of
+    any magnitude (``+-1e4`` included) and any ``T > 0``; the result is the
+    only array of its size that is allocated.
 
     Parameters
     ----------
@@ -64,11 +64,14 @@ def soften(logits, temperature):
     >>> bool(soften(np.array([[0.0, 1e4]]), 100.0)[0, 1] > 0.99)
     True
     """
-    z = np.asarray(logits, dtype=np.float64) / float(temperature)
-    return np.exp(log_softmax(z, axis=1))
+    P = np.divide(logits, float(temperature), dtype=np.float64)
+    P -= P.max(axis=1, keepdims=True)
+    np.exp(P, out=P)
+    P /= P.sum(axis=1, keepdims=True)
+    return P
 
 
-def mix_hard_labels(P, y_index, alpha):
+def mix_hard_labels(P, y_index, alpha, *, copy=True):
     """Return ``Q = (1 - alpha) * P + alpha * onehot(y)``.
 
     Cross-entropy is linear in its target, so fitting ``Q`` is exactly the
@@ -83,6 +86,9 @@ def mix_hard_labels(P, y_index, alpha):
         ``alpha == 0``.
     alpha : float in [0, 1]
         Weight of the hard labels.
+    copy : bool, default=True
+        If False and P is a float64 array, mix in place and return P itself
+        (P itself, unchanged, when ``alpha == 0``).
 
     Returns
     -------
@@ -95,11 +101,11 @@ def mix_hard_labels(P, y_index, alpha):
     >>> mix_hard_labels(np.array([[0.5, 0.5]]), np.array([1]), 0.5)
     array([[0.25, 0.75]])
     """
-    Q = np.array(P, dtype=np.float64)
+    if alpha > 0 and y_index is None:
+        raise ValueError("mix_hard_labels: alpha > 0 needs y_index, got None.")
+    Q = np.array(P, dtype=np.float64, copy=copy or None)
     if alpha == 0:
         return Q
-    if y_index is None:
-        raise ValueError("mix_hard_labels: alpha > 0 needs y_index, got None.")
     Q *= 1.0 - alpha
     Q[np.arange(Q.shape[0]), y_index] += alpha
     return Q

@@ -13,6 +13,7 @@ torch is imported only when a torch teacher is used, so students distilled
 from scikit-learn teachers never pay for it.
 """
 
+import contextlib
 import io
 import sys
 import threading
@@ -208,6 +209,9 @@ def _take_rows(X, rows):
 # Input dtype used to key rows in the cache; others (bfloat16) key as float32.
 _NUMPY_DTYPES = {"torch.float64": np.float64, "torch.float16": np.float16}
 
+# TorchTeacher(dtype=...) names -> torch attribute.
+_AUTOCAST_DTYPES = {"bfloat16": "bfloat16", "float16": "float16", "half": "float16"}
+
 # Guards the creation of each teacher's cache; the cache has its own lock.
 _CREATE_LOCK = threading.Lock()
 
@@ -251,6 +255,14 @@ class TorchTeacher(BaseEstimator):
         cache is emptied when a parameter or buffer of the module is
         replaced, moved or updated by an autograd-tracked operation (see
         :meth:`clear_cache` for other changes); it is not pickled.
+    dtype : {"bfloat16", "float16"}, torch.dtype or None, default=None
+        Run the forward pass under ``torch.autocast`` in this precision, on
+        the CPU or the GPU alike: the float32 matrix products and
+        convolutions run in 16-bit, the rest in the module's own precision
+        (autocast leaves float64 modules as they are). Faster on hardware
+        with 16-bit units (GPU tensor cores, recent CPUs); the logits differ
+        from full precision by about 1% of their spread. None runs the module
+        in its own precision.
 
     See Also
     --------
@@ -277,6 +289,7 @@ class TorchTeacher(BaseEstimator):
         "classes": ["array-like", None],
         "preprocess": [callable, None],
         "cache": ["boolean"],
+        "dtype": "no_validation",  # checked by _autocast_dtype, naming the fix
     }
 
     def __init__(
@@ -289,6 +302,7 @@ class TorchTeacher(BaseEstimator):
         classes=None,
         preprocess=None,
         cache=True,
+        dtype=None,
     ):
         self.module = module
         self.device = device
@@ -297,6 +311,7 @@ class TorchTeacher(BaseEstimator):
         self.classes = classes
         self.preprocess = preprocess
         self.cache = cache
+        self.dtype = dtype
 
     def __sklearn_clone__(self):
         return self
@@ -375,11 +390,27 @@ class TorchTeacher(BaseEstimator):
         )
         return device, dtype
 
+    def _autocast_dtype(self):
+        """The torch dtype of ``dtype`` (None: no autocast); clear error if bad."""
+        if self.dtype is None:
+            return None
+        torch = _torch()
+        name = self.dtype if isinstance(self.dtype, str) else str(self.dtype)
+        dtype = _AUTOCAST_DTYPES.get(name.removeprefix("torch."))
+        if dtype is None:
+            raise ValueError(
+                f"TorchTeacher: dtype={self.dtype!r} is not a precision autocast "
+                "runs in; pass 'bfloat16' or 'float16' (or torch.bfloat16, "
+                "torch.float16), or None for the module's own precision."
+            )
+        return getattr(torch, dtype)
+
     def _state_fingerprint(self):
         """Changes when a parameter or buffer is replaced, moved or updated."""
         tensors = list(self.module.parameters()) + list(self.module.buffers())
         return (
             self.output,
+            str(self.dtype),
             id(self.preprocess),
             tuple((id(t), t.data_ptr(), t.dtype, t._version) for t in tensors),
         )
@@ -401,6 +432,7 @@ class TorchTeacher(BaseEstimator):
             Probability outputs are turned into logits (their log, clipped).
         """
         self._validate_params()
+        self._autocast_dtype()
         if not _is_torch_module(self.module):
             raise TypeError(
                 f"TorchTeacher: module={self.module!r} is not a torch.nn.Module; "
@@ -464,9 +496,15 @@ class TorchTeacher(BaseEstimator):
         )
         outputs = []
         modes = [(m, m.training) for m in self.module.modules()]
+        autocast = self._autocast_dtype()
+        precision = (
+            torch.autocast(device.type, dtype=autocast)
+            if autocast is not None
+            else contextlib.nullcontext()
+        )
         self.module.eval()
         try:
-            with torch.inference_mode():
+            with torch.inference_mode(), precision:
                 start = 0
                 while start < n_rows:
                     stop = min(start + batch_size, n_rows)

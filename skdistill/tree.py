@@ -237,7 +237,11 @@ class DistilledDecisionTree(BaseDistiller):
         unit = per_unit(n_classes)
         params["min_impurity_decrease"] = self.min_impurity_decrease * unit
         params["ccp_alpha"] = self.ccp_alpha * unit
-        targets = np.round(Q / _Q_GRID) * _Q_GRID + floor
+        targets = Q  # the fit's own array: rounded in place
+        targets /= _Q_GRID
+        np.round(targets, out=targets)
+        targets *= _Q_GRID
+        targets += floor
         factor = 1.0
         if floor and sample_weight is not None:
             # Poisson also refuses a child whose mass falls below machine

@@ -29,6 +29,15 @@ def test_auto_device_runs_on_cuda():
     assert_allclose(logits, cpu, rtol=1e-6, atol=1e-8)
 
 
+def test_bfloat16_autocast_on_cuda_is_close_to_float32():
+    X, y = load_scaled("digits")
+    module = random_mlp(X.shape[1], 10).float()
+    full = TorchTeacher(module, device="cuda").predict_logits(X)
+    low = TorchTeacher(module, device="cuda", dtype="bfloat16").predict_logits(X)
+    assert 0 < np.abs(low - full).max() < 0.03 * np.ptp(full)
+    assert (low.argmax(axis=1) == full.argmax(axis=1)).mean() > 0.95
+
+
 class _Hungry(torch.nn.Module):
     """Allocates a sixth of the card's memory per row: large batches OOM."""
 

@@ -68,6 +68,9 @@ def test_mix_hard_labels(alpha):
     assert_allclose(Q, expected, rtol=1e-15, atol=1e-16)
     assert_allclose(Q.sum(axis=1), 1.0, atol=1e-12)
     assert Q is not P
+    Q_in_place = mix_hard_labels(P, y_index, alpha, copy=False)
+    assert Q_in_place is P
+    assert_allclose(P, expected, rtol=1e-15, atol=1e-16)
 
 
 def test_mix_hard_labels_needs_labels():

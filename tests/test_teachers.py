@@ -357,6 +357,41 @@ def test_float_tensors_are_cast_to_the_module_dtype():
     assert_allclose(logits, module(X.float()).detach().numpy(), rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", ["bfloat16", torch.bfloat16, "float16"])
+def test_dtype_runs_the_forward_under_autocast(dtype):
+    torch.manual_seed(0)
+    module = random_mlp(20, 4).float()
+    X = np.random.default_rng(0).normal(size=(300, 20))
+    seen = []
+    hook = module[0].register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+    full = TorchTeacher(module, device="cpu").predict_logits(X)
+    low = TorchTeacher(module, device="cpu", dtype=dtype).predict_logits(X)
+    hook.remove()
+    expected = getattr(torch, str(dtype).removeprefix("torch."))
+    assert seen[0] == torch.float32 and set(seen[1:]) == {expected}
+    assert low.dtype == np.float64 and low.shape == full.shape
+    # 16-bit products: about 1% of the logits' spread, not bit-identical.
+    assert 0 < np.abs(low - full).max() < 0.03 * np.ptp(full)
+    assert (low.argmax(axis=1) == full.argmax(axis=1)).mean() > 0.95
+
+
+def test_dtype_is_part_of_the_cache_key():
+    torch.manual_seed(0)
+    module = torch.nn.Linear(3, 2)
+    teacher = TorchTeacher(module, device="cpu", dtype="bfloat16")
+    X = np.random.default_rng(0).normal(size=(4, 3))
+    first = teacher.predict_logits(X)
+    object.__setattr__(teacher, "dtype", None)  # what a new TorchTeacher would be
+    assert not np.array_equal(teacher.predict_logits(X), first)
+
+
+@pytest.mark.parametrize("dtype", ["int8", torch.float64, "fp8"])
+def test_unknown_dtype_names_the_choices(dtype):
+    teacher = TorchTeacher(torch.nn.Linear(3, 2), device="cpu", dtype=dtype)
+    with pytest.raises(ValueError, match=r"TorchTeacher: dtype=.*'bfloat16' or"):
+        teacher.predict_logits(np.ones((2, 3)))
+
+
 def test_weight_changes_outside_autograd():
     module = RowCounter(random_mlp(4, 3))
     teacher = TorchTeacher(module, device="cpu")
