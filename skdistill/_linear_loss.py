@@ -136,15 +136,21 @@ def binary_loss_grad(coef, X, q, s, l2, fit_intercept):
     """
     n_features = X.shape[1]
     w = coef[:n_features]
-    z = _matmul_rows(X, w[None, :])[0]
-    if fit_intercept:
-        z += coef[-1]
-    loss = float(s @ (np.logaddexp(0.0, z) - q * z)) + 0.5 * l2 * float(w @ w)
-    g = (expit(z) - q) * s
-    grad = np.empty_like(coef)
-    grad[:n_features] = _grad_rows(g[None, :], X)[0] + l2 * w
-    if fit_intercept:
-        grad[-1] = g.sum()
+    grad = np.zeros_like(coef)
+    loss = 0.5 * l2 * float(w @ w)
+    for rows, X_rows in _blocks(X, 1):
+        z = _matmul_rows(X_rows, w[None, :])[0]
+        if fit_intercept:
+            z += coef[-1]
+        q_rows, s_rows = q[rows], s[rows]
+        loss += float(s_rows @ (np.logaddexp(0.0, z) - q_rows * z))
+        g = expit(z, out=z)
+        g -= q_rows
+        g *= s_rows
+        grad[:n_features] += _grad_rows(g[None, :], X_rows)[0]
+        if fit_intercept:
+            grad[-1] += g.sum()
+    grad[:n_features] += l2 * w
     return loss, grad
 
 

@@ -22,6 +22,14 @@ def _problem(n=40, d=5, k=3, seed=0):
     return X, Q, s / s.sum()
 
 
+@pytest.fixture(params=[False, True], ids=["one_block", "blocks_of_7_rows"])
+def small_blocks(request, monkeypatch):
+    """Run a test with the default blocks, then with blocks of 7 rows."""
+    if request.param:
+        monkeypatch.setattr(_linear_loss, "_BLOCK_CELLS", 21)
+        monkeypatch.setattr(_linear_loss, "_MIN_BLOCK_ROWS", 7)
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("fit_intercept", [False, True])
 def test_multinomial_gradient_matches_finite_differences(sparse, fit_intercept):
@@ -38,7 +46,7 @@ def test_multinomial_gradient_matches_finite_differences(sparse, fit_intercept):
 
 
 @pytest.mark.parametrize("fit_intercept", [False, True])
-def test_binary_gradient_matches_finite_differences(fit_intercept):
+def test_binary_gradient_matches_finite_differences(fit_intercept, small_blocks):
     X, Q, s = _problem(k=2)
     coef = np.random.default_rng(2).normal(size=5 + fit_intercept)
     args = (X, Q[:, 1], s, 0.1, fit_intercept)
@@ -48,14 +56,6 @@ def test_binary_gradient_matches_finite_differences(fit_intercept):
         coef,
     )
     assert err < 1e-6
-
-
-@pytest.fixture(params=[False, True], ids=["one_block", "blocks_of_7_rows"])
-def small_blocks(request, monkeypatch):
-    """Run a test with the default blocks, then with blocks of 7 rows."""
-    if request.param:
-        monkeypatch.setattr(_linear_loss, "_BLOCK_CELLS", 21)
-        monkeypatch.setattr(_linear_loss, "_MIN_BLOCK_ROWS", 7)
 
 
 def test_blocks_cover_the_rows_once(small_blocks):
@@ -81,7 +81,7 @@ def test_multinomial_loss_is_cross_entropy_plus_penalty(small_blocks):
     assert_allclose(grad.reshape(3, 6), expected_grad, rtol=1e-12, atol=1e-15)
 
 
-def test_binary_equals_multinomial_with_zero_reference_class():
+def test_binary_equals_multinomial_with_zero_reference_class(small_blocks):
     X, Q, s = _problem(k=2)
     w = np.random.default_rng(4).normal(size=6)
     loss_b, _ = binary_loss_grad(w, X, Q[:, 1], s, 0.0, True)
