@@ -134,6 +134,15 @@ def class_weights(coef, intercept):
     return coef, intercept
 
 
+def teacher_scale_proba(model, X, T):
+    """Probabilities of a model fitted at temperature T, on the teacher's scale.
+
+    What a distilled student's ``predict_proba`` gives: logits times T.
+    """
+    W, b = class_weights(model.coef_, model.intercept_)
+    return softmax(T * (np.asarray(X @ W.T) + b), axis=1)
+
+
 def objective(W, b, X, Q, C):
     """Soft-target loss and largest gradient component at ``(W, b)``.
 
@@ -211,8 +220,7 @@ def linear_cell(runner, X, teacher, K, C=1.0, T=2.0):
         p_opt = polish(dist).fit(X, teacher_logits=logits).predict_proba(sub)
         to_optimum[0] = np.abs(dist.predict_proba(sub) - p_opt).max()
         if naive_ok:
-            p_naive = softmax(T * (np.asarray(sub @ W_n.T) + b_n), axis=1)
-            to_optimum[2] = np.abs(p_naive - p_opt).max()
+            to_optimum[2] = np.abs(teacher_scale_proba(naive_lr, sub, T) - p_opt).max()
     if hard is not None and n <= ACCURACY_ROWS:
         p_opt = polish(hard).fit(X, y_hard).predict_proba(sub)
         to_optimum[1] = np.abs(hard.predict_proba(sub) - p_opt).max()
@@ -311,9 +319,7 @@ def section_accuracy(runner, sizes):
         if m_h is not None:
             gaps[1] = np.abs(m_h.predict_proba(sub) - p_hard).max()
         if m_n is not None:
-            W_n, b_n = class_weights(m_n.coef_, m_n.intercept_)
-            p_naive = softmax(T * (np.asarray(sub @ W_n.T) + b_n), axis=1)
-            gaps[2] = np.abs(p_naive - p_soft).max()
+            gaps[2] = np.abs(teacher_scale_proba(m_n, sub, T) - p_soft).max()
         models = (m_d, m_h, m_n)
         iters = " / ".join(fmt(m.n_iter_[0] if m else None, "d") for m in models)
         row(
