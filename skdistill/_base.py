@@ -22,9 +22,11 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skdistill._errors import failure
 from skdistill._sklearn import (
     HasMethods,
     Interval,
+    InvalidParameterError,
     StrOptions,
     _check_sample_weight,
     _fit_context,
@@ -32,7 +34,12 @@ from skdistill._sklearn import (
 )
 from skdistill.augment import resolve_augment
 from skdistill.targets import as_logits, mix_hard_labels, soften
-from skdistill.teachers import TorchTeacher, as_teacher, is_fitted_classifier
+from skdistill.teachers import (
+    TorchTeacher,
+    _describe_teacher,
+    as_teacher,
+    is_fitted_classifier,
+)
 
 __all__ = ["BaseDistiller"]
 
@@ -72,6 +79,36 @@ def _check_logits(logits, n_samples, owner, source):
             "at least 2 classes (one column means a binary logit)."
         )
     return logits
+
+
+def _teacher_logits(teacher, X, n_samples, owner, *, remember=True, source=None):
+    """Run the teacher on X; return its checked logits, float64 (n, K).
+
+    An error the teacher raises is re-raised naming the student and the
+    teacher, with the original chained; errors skdistill raised itself
+    already do.
+    """
+    try:
+        logits = teacher.predict_logits(X, remember=remember)
+    except Exception as exc:
+        if isinstance(exc, InvalidParameterError) or str(exc).startswith(
+            ("TorchTeacher:", f"{owner}:")
+        ):
+            raise  # skdistill's own errors name the class already
+        shape = getattr(X, "shape", None) or (len(X),)
+        raise failure(
+            exc,
+            f"{owner}: the teacher {_describe_teacher(teacher)} failed on X of "
+            f"shape {tuple(shape)}; check that it takes X as the student "
+            "receives it (columns, dtype, and preprocess= for raw input).",
+        ) from exc
+    return _check_logits(logits, n_samples, owner, source or "the teacher's output")
+
+
+def _is_conversion_error(exc):
+    """Whether validating X failed because a value is not a number."""
+    text = str(exc)
+    return "could not convert" in text or "argument must be a string or a" in text
 
 
 def _teacher_classes(teacher, n_columns, owner, source):
@@ -201,12 +238,20 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         self._check_student()
         X_raw = X
         if y is None:
-            X = validate_data(self, X, **self._validate_kwargs)
+            X = self._validate_X(X)
         else:
-            X, y = validate_data(self, X, y, **self._validate_kwargs)
+            self._check_y_length(X, y)
+            X, y = self._validate_X(X, y)
             y = column_or_1d(y, warn=True)
             check_consistent_length(X, y)
-            check_classification_targets(y)
+            try:
+                check_classification_targets(y)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{owner}: {exc} y holds the class labels of X (among the "
+                    "teacher's classes), or is None to learn from the teacher "
+                    "alone."
+                ) from exc
         n_samples = _num_samples(X)
         if sample_weight is not None:
             try:
@@ -233,10 +278,11 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         else:
             teacher = None
         if teacher_logits is None:
-            logits, source = teacher.predict_logits(X_raw), "the teacher's output"
+            source = "the teacher's output"
+            logits = _teacher_logits(teacher, X_raw, n_samples, owner)
         else:
-            logits, source = teacher_logits, "teacher_logits"
-        logits = _check_logits(logits, n_samples, owner, source)
+            source = "teacher_logits"
+            logits = _check_logits(teacher_logits, n_samples, owner, source)
         classes = _teacher_classes(teacher, logits.shape[1], owner, source)
         y_index = None if y is None else _encode_labels(y, classes, owner)
 
@@ -323,8 +369,9 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
     def _synthetic_logits(self, teacher, X_new, n_rows, n_classes):
         owner = type(self).__name__
         source = "the teacher's output on the synthetic rows"
-        logits = teacher.predict_logits(X_new, remember=False)
-        logits = _check_logits(logits, n_rows, owner, source)
+        logits = _teacher_logits(
+            teacher, X_new, n_rows, owner, remember=False, source=source
+        )
         if logits.shape[1] != n_classes:
             raise ValueError(
                 f"{owner}: {source} has {logits.shape[1]} columns but "
@@ -335,6 +382,34 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
 
     def _check_student(self):
         """Checks a student makes before the teacher runs; none by default."""
+
+    def _validate_X(self, X, y=None, *, reset=True):
+        """``validate_data`` with this student's rules; non-numeric X named."""
+        args = (X,) if y is None else (X, y)
+        try:
+            return validate_data(self, *args, reset=reset, **self._validate_kwargs)
+        except (TypeError, ValueError) as exc:
+            if not _is_conversion_error(exc):
+                raise
+            owner = type(self).__name__
+            raise type(exc)(
+                f"{owner}: X holds values that are not numbers ({exc}); {owner} "
+                "needs numeric X. Encode the columns first (a ColumnTransformer "
+                "before the student in a Pipeline), or, for a teacher that reads "
+                "raw input, use DistilledClassifier with a Pipeline student."
+            ) from exc
+
+    def _check_y_length(self, X, y):
+        try:
+            n_X, n_y = _num_samples(X), _num_samples(y)
+        except TypeError:
+            return  # validate_data names what is wrong with X or y
+        if n_X != n_y:
+            raise ValueError(
+                f"{type(self).__name__}: y has {n_y} labels but X has {n_X} rows; "
+                "pass one label per row of X, or y=None to learn from the "
+                "teacher alone."
+            )
 
     def _feature_names(self, feature_names=None):
         """``feature_names``, else ``feature_names_in_``, else x0, x1, ..."""
@@ -374,7 +449,7 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
 
     def _validate_predict_X(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, **self._validate_kwargs)
+        return self._validate_X(X, reset=False)
 
     def predict(self, X):
         """Predict the class of each row of X.

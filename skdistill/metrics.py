@@ -4,7 +4,12 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from skdistill._base import _teacher_logits
+from skdistill._sklearn import _num_samples
+
 __all__ = ["fidelity_score"]
+
+_OWNER = "fidelity_score"
 
 
 def _student_and_input(estimator, X):
@@ -56,11 +61,18 @@ def fidelity_score(estimator, X, y=None, *, sample_weight=None):
     teacher = getattr(student, "teacher_", None)
     if teacher is None:
         raise ValueError(
-            f"fidelity_score: {type(student).__name__} has no teacher_ (it was "
+            f"{_OWNER}: {type(student).__name__} has no teacher_ (it was "
             "fitted from teacher_logits alone); pass a teacher to the student "
             "to measure fidelity."
         )
-    logits = teacher.predict_logits(X_student)
+    logits = _teacher_logits(teacher, X_student, _num_samples(X_student), _OWNER)
+    if logits.shape[1] != len(student.classes_):
+        raise ValueError(
+            f"{_OWNER}: the teacher's output has {logits.shape[1]} columns but "
+            f"{type(student).__name__} was fitted on {len(student.classes_)} "
+            "classes; a teacher's output shape must not change between calls. "
+            "Refit the student with the teacher as it is now."
+        )
     teacher_pred = student.classes_[np.argmax(logits, axis=1)]
     student_pred = student.predict(X_student)
     return float(np.average(teacher_pred == student_pred, weights=sample_weight))

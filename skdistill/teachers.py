@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
+from skdistill._errors import failure
 from skdistill._sklearn import Interval, StrOptions
 from skdistill.targets import as_logits, soften
 
@@ -38,6 +39,10 @@ __all__ = [
     "is_fitted_classifier",
     "resolve_device",
 ]
+
+# How far a probability output may stray from [0, 1] and a row sum from 1
+# (16-bit autocast softmax sums are off by about 1e-3).
+_PROBA_TOLERANCE = 1e-2
 
 
 def _torch():
@@ -323,6 +328,11 @@ class TorchTeacher(BaseEstimator):
         would change it for all of them; create a new ``TorchTeacher``
         instead (the module is not copied).
 
+        Parameters
+        ----------
+        **params : dict
+            Ignored.
+
         Raises
         ------
         ValueError
@@ -448,8 +458,7 @@ class TorchTeacher(BaseEstimator):
                 key_dtype = _NUMPY_DTYPES.get(str(dtype), np.float32)
                 keyed = _row_keys(X, None if self.preprocess is not None else key_dtype)
             if keyed is None:
-                outputs = self._forward(X, n_rows, device, dtype)
-                return as_logits(outputs, self.output)
+                return self._as_logits(self._forward(X, n_rows, device, dtype))
 
             namespace, keys = keyed
             store = cache.store(self._state_fingerprint(), namespace)
@@ -468,7 +477,32 @@ class TorchTeacher(BaseEstimator):
                     _take_rows(X, first_rows), len(first_rows), device, dtype
                 )
                 store.add(list(new), outputs)
-            return as_logits(store.take(positions), self.output)
+            return self._as_logits(store.take(positions))
+
+    def _as_logits(self, outputs):
+        """The module's outputs as logits, once they are checked to be what
+        ``output`` says: a model that ends in raw scores, run with
+        ``output="proba"``, would otherwise be distilled from nonsense."""
+        if self.output != "logits" and outputs.size:
+            values = np.asarray(outputs, dtype=np.float64)
+            if self.output == "log_proba":
+                values = np.exp(values)
+            bad = (values < -_PROBA_TOLERANCE) | (values > 1 + _PROBA_TOLERANCE)
+            if values.ndim == 2 and values.shape[1] > 1:
+                bad = bad.any(axis=1) | (
+                    np.abs(values.sum(axis=1) - 1) > _PROBA_TOLERANCE
+                )
+            rows = np.flatnonzero(bad.reshape(len(values), -1).any(axis=1))
+            if rows.size:
+                kind = {"proba": "probabilities", "log_proba": "log-probabilities"}
+                raise ValueError(
+                    f"TorchTeacher: output={self.output!r}, but the module's "
+                    f"outputs are not {kind[self.output]} in {rows.size} row(s) "
+                    f"(first: row {rows[0]}: {np.round(values[rows[0]], 4).tolist()}); "
+                    "use output='logits' for a module that returns raw class "
+                    "scores."
+                )
+        return as_logits(outputs, self.output)
 
     def predict_proba(self, X):
         """Return the teacher's class probabilities (softmax of its logits).
@@ -517,6 +551,14 @@ class TorchTeacher(BaseEstimator):
                         self._run_batch_size = batch_size
                         torch.cuda.empty_cache()
                         continue
+                    if outputs and out.shape[1:] != outputs[0].shape[1:]:
+                        raise ValueError(
+                            f"TorchTeacher: the module returned {out.shape[1:]} "
+                            f"outputs per row for rows {start}-{stop - 1} but "
+                            f"{outputs[0].shape[1:]} for earlier rows; a "
+                            "teacher's output shape must not change between "
+                            "calls."
+                        )
                     outputs.append(out)
                     start = stop
         finally:
@@ -654,6 +696,38 @@ class CallableTeacher(BaseEstimator):
 
 _TEACHER_TYPES = (TorchTeacher, SklearnTeacher, CallableTeacher)
 
+
+def _describe_teacher(teacher):
+    """A short name of a teacher for messages: its type and what it wraps.
+
+    Parameters
+    ----------
+    teacher : object
+        A teacher object, or what a user passed as ``teacher``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skdistill.teachers import SklearnTeacher, _describe_teacher
+    >>> _describe_teacher(SklearnTeacher(GaussianNB()))
+    'SklearnTeacher(GaussianNB)'
+    """
+    inner = {
+        TorchTeacher: "module",
+        SklearnTeacher: "estimator",
+        CallableTeacher: "func",
+    }.get(type(teacher))
+    if inner is None:
+        return type(teacher).__name__
+    wrapped = getattr(teacher, inner)
+    name = getattr(wrapped, "__qualname__", None) or type(wrapped).__name__
+    return f"{type(teacher).__name__}({name})"
+
+
 # One row cache per bare module, living as long as the module, so every clone
 # of a student in a search shares it. The cache holds no reference to the
 # module, so the module can still be freed.
@@ -749,19 +823,27 @@ def as_teacher(teacher, X=None, y=None, sample_weight=None, *, owner="as_teacher
                 "fit."
             )
         estimator = clone(teacher)
-        if sample_weight is None:
-            estimator.fit(X, y)
-        elif has_fit_parameter(estimator, "sample_weight"):
-            estimator.fit(X, y, sample_weight=sample_weight)
-        else:
-            warnings.warn(
-                f"{owner}: the teacher {type(teacher).__name__} does not accept "
-                "sample_weight, so it is trained without the weights; fit it "
-                "yourself and pass the fitted teacher to control this.",
-                UserWarning,
-                stacklevel=4,
-            )
-            estimator.fit(X, y)
+        kwargs = {}
+        if sample_weight is not None:
+            if has_fit_parameter(estimator, "sample_weight"):
+                kwargs["sample_weight"] = sample_weight
+            else:
+                warnings.warn(
+                    f"{owner}: the teacher {type(teacher).__name__} does not "
+                    "accept sample_weight, so it is trained without the weights; "
+                    "fit it yourself and pass the fitted teacher to control this.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+        try:
+            estimator.fit(X, y, **kwargs)
+        except Exception as exc:
+            raise failure(
+                exc,
+                f"{owner}: training the unfitted teacher {type(teacher).__name__} "
+                "on (X, y) inside fit failed; fit the teacher yourself and pass "
+                "the fitted teacher (a teacher needs at least 2 classes in y).",
+            ) from exc
         return SklearnTeacher(estimator)
     if callable(teacher):
         return CallableTeacher(teacher)

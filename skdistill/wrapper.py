@@ -12,6 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from skdistill._base import BaseDistiller
+from skdistill._errors import failure
 from skdistill._sklearn import HasMethods, Interval
 from skdistill.targets import REPLICATE_THRESHOLD, replicate_rows
 
@@ -94,7 +95,7 @@ class DistilledClassifier(BaseDistiller):
         The teacher used by ``fit``.
     n_features_in_ : int
         Number of features seen during fit, when X has features.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     Examples
@@ -143,6 +144,14 @@ class DistilledClassifier(BaseDistiller):
 
     def _check_student(self):
         final = _final_step(self.student)
+        kind = get_tags(final).estimator_type
+        if kind not in ("classifier", None):
+            raise TypeError(
+                f"DistilledClassifier: the student {type(final).__name__} is a "
+                f"{kind}, not a classifier; soft-label weighting fits class "
+                "labels with weights, so pass a classifier (LogisticRegression, "
+                "DecisionTreeClassifier, GaussianNB, ...)."
+            )
         if not has_fit_parameter(final, "sample_weight"):
             raise TypeError(
                 f"DistilledClassifier: the student {type(final).__name__} does "
@@ -171,7 +180,17 @@ class DistilledClassifier(BaseDistiller):
         X_rep, columns, w_rep = replicate_rows(
             X, Q, sample_weight, threshold=self.threshold
         )
-        final.fit(X_rep, classes[columns], sample_weight=w_rep)
+        try:
+            final.fit(X_rep, classes[columns], sample_weight=w_rep)
+        except Exception as exc:
+            raise failure(
+                exc,
+                f"DistilledClassifier: fitting the student {type(final).__name__} "
+                f"on {len(columns)} replicated rows, which keep "
+                f"{np.unique(columns).size} of {len(classes)} classes, failed. A "
+                "teacher sure of one class everywhere keeps one class: raise "
+                "temperature, or use a student that takes a single class.",
+            ) from exc
         self.student_ = student
 
     def _validate_predict_X(self, X):

@@ -89,7 +89,7 @@ def test_pipeline_final_step_without_sample_weight_is_refused_first():
 def test_labels_of_the_wrong_length_and_too_high_thresholds():
     X, y = load_scaled("wine")
     student = DistilledClassifier(LogisticRegression(), LogisticRegression())
-    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+    with pytest.raises(ValueError, match="y has 60 labels but X has 178 rows"):
         student.fit(X, y[:60])
     student = DistilledClassifier(
         LogisticRegression(), None, threshold=0.5, temperature=100.0
