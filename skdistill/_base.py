@@ -269,7 +269,9 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
                 "None; pass y, or set alpha=0 to learn from the teacher alone."
             )
 
-        augmenter = resolve_augment(self.augment, owner)
+        augmenter = resolve_augment(
+            self.augment, owner, random_state=getattr(self, "random_state", None)
+        )
         if hasattr(augmenter, "_validate_params"):
             augmenter._validate_params()  # before the teacher's long run
 

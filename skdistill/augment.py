@@ -247,7 +247,7 @@ class Mixup(_Augmenter):
 _BY_NAME = {"noise": GaussianNoise, "munge": Munge, "mixup": Mixup}
 
 
-def resolve_augment(augment, owner="resolve_augment"):
+def resolve_augment(augment, owner="resolve_augment", *, random_state=None):
     """The augmenter an ``augment=`` value stands for.
 
     Parameters
@@ -256,6 +256,9 @@ def resolve_augment(augment, owner="resolve_augment"):
         A name means that augmenter with its defaults.
     owner : str, default="resolve_augment"
         Name used in error messages (the student's class).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the augmenter a name stands for (the student's
+        ``random_state``); an augmenter object keeps its own.
 
     Returns
     -------
@@ -264,13 +267,13 @@ def resolve_augment(augment, owner="resolve_augment"):
     Examples
     --------
     >>> from skdistill.augment import resolve_augment
-    >>> resolve_augment("munge")
-    Munge()
+    >>> resolve_augment("munge", random_state=0)
+    Munge(random_state=0)
     """
     if augment is None or hasattr(augment, "sample"):
         return augment
     if isinstance(augment, str) and augment in _BY_NAME:
-        return _BY_NAME[augment]()
+        return _BY_NAME[augment](random_state=random_state)
     raise ValueError(
         f"{owner}: augment={augment!r} is not an augmentation; pass one of "
         f"{sorted(_BY_NAME)}, an augmenter such as GaussianNoise(scale=0.3), or "

@@ -70,6 +70,10 @@ class DistilledLogisticRegression(BaseDistiller):
         :class:`~skdistill.augment.Munge` or :class:`~skdistill.augment.Mixup`
         (a name means its defaults). Each synthetic row weighs what its real
         row weighs; hard labels stay on the real rows. Needs dense numeric X.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the augmentation when ``augment`` is a name; an augmenter
+        object keeps its own ``random_state``. The fit itself is
+        deterministic.
 
     Attributes
     ----------
@@ -121,6 +125,7 @@ class DistilledLogisticRegression(BaseDistiller):
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
+        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -137,6 +142,7 @@ class DistilledLogisticRegression(BaseDistiller):
         warm_start=False,
         verbose=0,
         augment=None,
+        random_state=None,
     ):
         self.teacher = teacher
         self.temperature = temperature
@@ -149,6 +155,7 @@ class DistilledLogisticRegression(BaseDistiller):
         self.warm_start = warm_start
         self.verbose = verbose
         self.augment = augment
+        self.random_state = random_state
 
     def _fit_targets(self, X, Q, sample_weight, classes):
         n_samples, n_classes = Q.shape

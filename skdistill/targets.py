@@ -189,7 +189,8 @@ def replicate_rows(X, Q, sample_weight=None, *, threshold=REPLICATE_THRESHOLD):
     """Soft-label weighting: one row per (sample, class) with weight ``w * Q``.
 
     Row ``i`` is repeated once for every class ``k`` with ``Q[i, k] >
-    threshold``, labelled ``k`` and weighted ``sample_weight[i] * Q[i, k]``.
+    threshold``, labelled ``k`` and weighted ``sample_weight[i] * Q[i, k]``;
+    rows of weight 0 are dropped, as if they were not there.
     A classifier fitted with these weights minimises exactly the
     soft-target cross-entropy (log-loss models) or Gini impurity (trees) of
     ``(X, Q, w)``, up to the dropped weights.
@@ -226,9 +227,14 @@ def replicate_rows(X, Q, sample_weight=None, *, threshold=REPLICATE_THRESHOLD):
     (array([1., 1., 2.]), array([0, 1, 0]), array([0.25, 0.75, 1.  ]))
     """
     Q = np.asarray(Q, dtype=np.float64)
-    rows, cols = np.nonzero(Q > threshold)
+    keep = Q > threshold
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        # A class that only rows of weight 0 keep must not reach the student.
+        keep &= (sample_weight > 0)[:, np.newaxis]
+    rows, cols = np.nonzero(keep)
     w = Q[rows, cols]
     if sample_weight is not None:
-        w = w * np.asarray(sample_weight, dtype=np.float64)[rows]
+        w = w * sample_weight[rows]
     X_rep = X.tocsr()[rows] if sp.issparse(X) else _safe_indexing(X, rows)
     return X_rep, cols, w

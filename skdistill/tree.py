@@ -142,7 +142,8 @@ class DistilledDecisionTree(BaseDistiller):
     ccp_alpha : float, default=0.0
         Cost-complexity pruning strength, on the criterion's scale.
     random_state : int, RandomState instance or None, default=None
-        Controls the order features are tried in (ties between splits).
+        Controls the order features are tried in (ties between splits),
+        and seeds the augmentation when ``augment`` is a name.
     augment : {"noise", "munge", "mixup"}, augmenter or None, default=None
         Synthetic transfer rows, labelled by the teacher alone, added to X:
         :class:`~skdistill.augment.GaussianNoise`,

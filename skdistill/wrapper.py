@@ -83,6 +83,10 @@ class DistilledClassifier(BaseDistiller):
         :class:`~skdistill.augment.Munge` or :class:`~skdistill.augment.Mixup`
         (a name means its defaults). Each synthetic row weighs what its real
         row weighs; hard labels stay on the real rows. Needs dense numeric X.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the augmentation when ``augment`` is a name; an augmenter
+        object keeps its own ``random_state``. The student keeps its
+        own ``random_state``.
 
     Attributes
     ----------
@@ -115,6 +119,7 @@ class DistilledClassifier(BaseDistiller):
         **BaseDistiller._parameter_constraints,
         "student": [HasMethods(["fit", "predict"])],
         "threshold": [Interval(Real, 0, 1, closed="left")],
+        "random_state": ["random_state"],
     }
 
     _validate_kwargs = {"skip_check_array": True}
@@ -128,6 +133,7 @@ class DistilledClassifier(BaseDistiller):
         alpha=0.0,
         threshold=REPLICATE_THRESHOLD,
         augment=None,
+        random_state=None,
     ):
         self.student = student
         self.teacher = teacher
@@ -135,6 +141,7 @@ class DistilledClassifier(BaseDistiller):
         self.alpha = alpha
         self.threshold = threshold
         self.augment = augment
+        self.random_state = random_state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

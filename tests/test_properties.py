@@ -1,0 +1,464 @@
+"""Property tests: invariants every student keeps, on data hypothesis draws.
+
+Each property is checked on small problems (20-60 rows, 2-5 features, 1-4
+logit columns) with a cheap linear teacher, so the whole file runs in
+seconds. Tolerances are stated where the result is computed, with the reason
+for each: the tree is exact (its targets are rounded to a grid on which every
+weighted sum is exact), the L-BFGS students agree to their solver tolerance.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from conftest import random_mlp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils import get_tags
+from sklearn.utils.estimator_checks import (
+    check_sample_weight_equivalence_on_dense_data,
+    check_sample_weight_equivalence_on_sparse_data,
+)
+
+from skdistill import (
+    DistilledClassifier,
+    DistilledDecisionTree,
+    DistilledLogisticRegression,
+)
+from skdistill.augment import GaussianNoise, Mixup, Munge
+from skdistill.targets import (
+    REPLICATE_THRESHOLD,
+    as_logits,
+    mix_hard_labels,
+    soften,
+)
+
+
+def examples(n):
+    """Settings of a property: ``n`` examples and no deadline (a fit's first
+    call pays for imports, and fit times vary with the drawn problem)."""
+    return settings(max_examples=n, deadline=None)
+
+
+# Features a float32 holds exactly: the tree splits on float32 X while the
+# teacher reads float64 X, and both must see the same numbers.
+FEATURES = st.floats(-3, 3, width=32, allow_subnormal=False)
+TEMPERATURES = st.floats(0.05, 50)
+ALPHAS = st.floats(0, 1)
+
+# Two L-BFGS fits of one problem (rows permuted, or weighted instead of
+# repeated) stop at slightly different points: L-BFGS stops when the loss
+# changes by less than 64 eps relative, so the two coefficient vectors differ
+# by up to sqrt(64 eps / curvature). On well-spread rows the fitted
+# distributions then agree to about 1e-7; on nearly collinear rows, which
+# hypothesis seeks out, the curvature is little more than the L2 penalty
+# 1 / (C n) ~ 0.02, and they agree to a few 1e-6. They are compared on the
+# rows the fits see: far from them, in a direction the data hardly constrain,
+# they may differ more.
+LBFGS_TOL = 1e-10
+LBFGS_ATOL = 1e-5
+
+# Weighted and repeated rows give the tree the same sums of targets, but not
+# the same sums of their squares, which round differently. A node whose
+# targets spread by less than about sqrt(K * EPSILON) ~ 5e-8 has a squared
+# error near scikit-learn's EPSILON, under which a node is a leaf, so one fit
+# may split it and the other not: the fitted leaf distributions agree to
+# about 3e-8, not exactly.
+TREE_ATOL = 1e-7
+
+# Row sums of a softmax in float64: a few ulps of 1 per class.
+SUM_ATOL = 1e-12
+
+
+class LinearTeacher:
+    """Logits ``X @ W + b``; one column is a single binary logit."""
+
+    def __init__(self, coef, intercept):
+        self.coef = coef
+        self.intercept = intercept
+
+    def __call__(self, X):
+        logits = np.asarray(X, dtype=np.float64) @ self.coef + self.intercept
+        return logits[:, 0] if logits.shape[1] == 1 else logits
+
+    def __repr__(self):
+        return f"LinearTeacher(coef={self.coef!r}, intercept={self.intercept!r})"
+
+
+@dataclass
+class Problem:
+    X: np.ndarray
+    y: np.ndarray
+    sample_weight: np.ndarray
+    X_test: np.ndarray
+    teacher: LinearTeacher
+    temperature: float
+    alpha: float
+
+
+@st.composite
+def problems(draw, *, scales=(1.0,), temperatures=TEMPERATURES):
+    """A transfer set, labels, integer weights, test rows and a linear teacher.
+
+    One logit column stands for a binary teacher with a single logit.
+    """
+    n_rows = draw(st.integers(20, 60))
+    n_features = draw(st.integers(2, 5))
+    n_columns = draw(st.integers(1, 4))
+    n_classes = max(n_columns, 2)
+    X = draw(hnp.arrays(np.float64, (n_rows, n_features), elements=FEATURES))
+    coef = draw(hnp.arrays(np.float64, (n_features, n_columns), elements=FEATURES))
+    intercept = draw(hnp.arrays(np.float64, n_columns, elements=FEATURES))
+    scale = draw(st.sampled_from(scales))
+    y = draw(hnp.arrays(np.int64, n_rows, elements=st.integers(0, n_classes - 1)))
+    sample_weight = draw(hnp.arrays(np.int64, n_rows, elements=st.integers(0, 3)))
+    assume(sample_weight.any())
+    X_test = draw(hnp.arrays(np.float64, (10, n_features), elements=FEATURES))
+    return Problem(
+        X=X,
+        y=y,
+        sample_weight=sample_weight,
+        X_test=X_test,
+        teacher=LinearTeacher(scale * coef, scale * intercept),
+        temperature=draw(temperatures),
+        alpha=draw(ALPHAS),
+    )
+
+
+def kept_classes(problem, rows):
+    """The classes that keep a replicated row of ``rows`` in
+    DistilledClassifier's fit."""
+    P = soften(as_logits(problem.teacher(problem.X[rows])), problem.temperature)
+    Q = mix_hard_labels(P, problem.y[rows], problem.alpha)
+    return set(np.nonzero(Q > REPLICATE_THRESHOLD)[1].tolist())
+
+
+def fitted_distributions(student, X, temperature):
+    """The student's distributions on the scale it was fitted at, temperature T.
+
+    L-BFGS's tolerance holds there; predict_proba raises them to the power T,
+    which would magnify a difference T-fold for T > 1 and hide it for T < 1.
+    """
+    return soften(student.predict_log_proba(X), temperature)
+
+
+def make_students(problem):
+    """The three students of ``problem``'s teacher at its T and alpha.
+
+    The wrapper's LogisticRegression is left out where the targets of the
+    rows of positive weight keep a single class (a teacher sure of one class
+    on every row, or alpha=1 with one label): LogisticRegression refuses one
+    class, by design.
+    """
+    common = {"temperature": problem.temperature, "alpha": problem.alpha}
+    students = {
+        "linear": DistilledLogisticRegression(
+            problem.teacher, tol=LBFGS_TOL, max_iter=1000, **common
+        ),
+        "tree": DistilledDecisionTree(problem.teacher, random_state=0, **common),
+    }
+    if len(kept_classes(problem, problem.sample_weight > 0)) >= 2:
+        students["wrapper"] = DistilledClassifier(
+            LogisticRegression(tol=LBFGS_TOL, max_iter=1000),
+            problem.teacher,
+            **common,
+        )
+    return students
+
+
+# (a) Targets and predicted probabilities are distributions.
+
+
+@st.composite
+def teacher_outputs(draw):
+    """Logits of any magnitude up to 1e4, as (n,), (n, 1) or (n, K)."""
+    n_rows = draw(st.integers(1, 30))
+    shape = draw(
+        st.sampled_from([(n_rows,), (n_rows, 1)])
+        | st.integers(2, 5).map(lambda k: (n_rows, k))
+    )
+    magnitude = st.floats(-1e4, 1e4, allow_subnormal=False)
+    return draw(hnp.arrays(np.float64, shape, elements=magnitude))
+
+
+@examples(100)
+@given(output=teacher_outputs(), temperature=TEMPERATURES, alpha=ALPHAS, data=st.data())
+def test_targets_are_distributions(output, temperature, alpha, data):
+    logits = as_logits(output)
+    n_rows, n_classes = logits.shape
+    y_index = data.draw(
+        hnp.arrays(np.intp, n_rows, elements=st.integers(0, n_classes - 1))
+    )
+    P = soften(logits, temperature)
+    Q = mix_hard_labels(P, y_index, alpha)
+    for targets in (P, Q):
+        assert ((targets >= 0) & (targets <= 1)).all()
+        assert_allclose(targets.sum(axis=1), 1.0, rtol=0, atol=SUM_ATOL)
+    # The hard label gets at least its share alpha.
+    assert (Q[np.arange(n_rows), y_index] >= alpha * (1 - SUM_ATOL)).all()
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@examples(25)
+@given(problem=problems(scales=(1.0, 1e3)))
+def test_predict_proba_is_a_distribution(problem):
+    # A sharp teacher (logits up to ~1e4) can stop L-BFGS short of tol; the
+    # probabilities must be distributions all the same, hence the filter.
+    students = make_students(problem)
+    # A student that takes a single class: the wrapper places its columns
+    # among all the teacher's classes.
+    students["wrapper of a tree"] = DistilledClassifier(
+        DecisionTreeClassifier(random_state=0),
+        problem.teacher,
+        temperature=problem.temperature,
+        alpha=problem.alpha,
+    )
+    for student in students.values():
+        student.fit(problem.X, problem.y, sample_weight=problem.sample_weight)
+        proba = student.predict_proba(problem.X_test)
+        assert proba.shape == (len(problem.X_test), len(student.classes_))
+        assert ((proba >= 0) & (proba <= 1)).all()
+        assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=SUM_ATOL)
+
+
+# (b) Row order does not matter.
+
+
+@examples(15)
+@given(problem=problems(), data=st.data())
+def test_predictions_do_not_depend_on_row_order(problem, data):
+    order = data.draw(st.permutations(range(len(problem.X))))
+    # Rows of weight 0 are not fitted: the L-BFGS students extrapolate there.
+    X_weighed = problem.X[problem.sample_weight > 0]
+    fits = {}
+    for rows in (np.arange(len(problem.X)), np.array(order)):
+        for name, student in make_students(problem).items():
+            student.fit(
+                problem.X[rows],
+                problem.y[rows],
+                sample_weight=problem.sample_weight[rows],
+            )
+            proba = fitted_distributions(student, X_weighed, problem.temperature)
+            fits.setdefault(name, []).append(proba)
+    for name, (before, after) in fits.items():
+        # The tree is compared on the rows it is fitted on: where splits tie
+        # (a node of near-identical targets, see TREE_ATOL), the one that wins
+        # may differ and route unseen rows elsewhere.
+        atol = TREE_ATOL if name == "tree" else LBFGS_ATOL
+        assert_allclose(after, before, rtol=0, atol=atol)
+
+
+# (c) An integer sample weight is the same as repeating the row.
+
+
+@examples(15)
+@given(problem=problems())
+def test_integer_weights_equal_repeated_rows(problem):
+    repeated = np.repeat(np.arange(len(problem.X)), problem.sample_weight)
+    # Compared on the rows both fits see: a row of weight 0 is not among the
+    # repeated rows, and may fall on either side of a threshold next to it.
+    # The tree too is compared on training rows only: where several splits
+    # tie, which one wins may differ, routing unseen rows differently (see
+    # test_tree_weights_equal_repeated_rows_on_unseen_rows).
+    kept = problem.sample_weight > 0
+    X_eval = problem.X[kept]
+    weighted = make_students(problem)
+    for student in weighted.values():
+        student.fit(problem.X, problem.y, sample_weight=problem.sample_weight)
+    for name, student in make_students(problem).items():
+        if name not in weighted:
+            continue
+        student.fit(problem.X[repeated], problem.y[repeated])
+        expected = fitted_distributions(weighted[name], X_eval, problem.temperature)
+        got = fitted_distributions(student, X_eval, problem.temperature)
+        atol = TREE_ATOL if name == "tree" else LBFGS_ATOL
+        assert_allclose(got, expected, rtol=0, atol=atol)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known limitation: weighted and repeated rows can grow different trees "
+        "where splits tie. A node of "
+        "identical repeated rows is not pure for the regression tree on Q (its "
+        "squared error rounds to ~1e-16, above scikit-learn's EPSILON), so the "
+        "splitter runs there and draws features from the tree's random state; "
+        "the weighted fit has one row there and draws nothing. Later tied "
+        "splits are then broken differently and unseen rows routed elsewhere "
+        "(DESIGN.md: 'weighted and repeated rows give the same tree')"
+    ),
+)
+def test_tree_weights_equal_repeated_rows_on_unseen_rows():
+    # The smallest case hypothesis-style search found: rows 2 and 3 (after
+    # the first split) tie between x0 and x1; the training rows agree.
+    X = np.array([[-0.2, -2.9], [0.2, -2.6], [1.5, 0.4], [-1.6, -0.8]])
+    teacher = LinearTeacher(np.array([[1.0, -0.3, 0.7], [-1.4, 0.9, 1.6]]), np.zeros(3))
+    sample_weight = np.array([3, 3, 2, 3])
+    repeated = np.repeat(np.arange(len(X)), sample_weight)
+    weighted = DistilledDecisionTree(teacher, random_state=0)
+    weighted.fit(X, sample_weight=sample_weight)
+    student = DistilledDecisionTree(teacher, random_state=0).fit(X[repeated])
+    assert_array_equal(student.predict_proba(X), weighted.predict_proba(X))
+    X_unseen = np.array([[-0.3, 0.1]])
+    assert_array_equal(
+        student.predict_proba(X_unseen), weighted.predict_proba(X_unseen)
+    )
+
+
+def test_wrapper_zero_weight_rows_are_removed_rows():
+    # A class that only a row of weight 0 keeps must not reach the student.
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    X[:, 1] = np.clip(X[:, 1], -1.4, 1.4)
+    X[0] = [0.0, 2.0]  # the one row where class 2 has mass, of weight 0
+
+    def teacher(X):
+        logits = np.column_stack([X[:, 0], -X[:, 0], np.full(len(X), -40.0)])
+        logits[X[:, 1] > 1.5, 2] = 0.0
+        return logits
+
+    sample_weight = np.ones(len(X), dtype=int)
+    sample_weight[0] = 0
+    weighted = DistilledClassifier(LogisticRegression(), teacher)
+    weighted.fit(X, sample_weight=sample_weight)
+    removed = DistilledClassifier(LogisticRegression(), teacher).fit(X[1:])
+    assert_allclose(
+        weighted.predict_proba(X[1:]), removed.predict_proba(X[1:]), atol=1e-6
+    )
+
+
+def _check_teacher():
+    # As in test_common.py: deterministic and weight-aware, trained in fit.
+    return LogisticRegression(max_iter=1000)
+
+
+SCIKIT_LEARN_CHECK_STUDENTS = [
+    DistilledLogisticRegression(_check_teacher()),
+    DistilledDecisionTree(_check_teacher(), random_state=0),
+    DistilledDecisionTree(_check_teacher(), alpha=0.5, random_state=0),
+    DistilledClassifier(LogisticRegression(), _check_teacher()),
+]
+
+
+@pytest.mark.parametrize(
+    "student", SCIKIT_LEARN_CHECK_STUDENTS, ids=lambda s: type(s).__name__
+)
+def test_scikit_learn_sample_weight_equivalence(student):
+    name = type(student).__name__
+    check_sample_weight_equivalence_on_dense_data(name, clone(student))
+    if get_tags(student).input_tags.sparse:
+        check_sample_weight_equivalence_on_sparse_data(name, clone(student))
+
+
+# (d) random_state makes every fit reproducible.
+
+
+def spread_problem(seed, n_rows, n_features, n_classes):
+    """Normal rows (no two alike), test rows and a small non-linear teacher."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_rows, n_features))
+    X_test = rng.normal(size=(20, n_features))
+    teacher = random_mlp(n_features, n_classes, seed=seed, hidden=8)
+    return X, X_test, teacher
+
+
+@st.composite
+def seeded_problems(draw):
+    """:func:`spread_problem` of drawn size: rows spread out, so that another
+    seed of the augmenter or of the tree changes the fit."""
+    return spread_problem(
+        draw(st.integers(0, 10_000)),
+        draw(st.integers(20, 60)),
+        draw(st.integers(2, 5)),
+        draw(st.integers(2, 4)),
+    )
+
+
+def _fit_twice_and_once_more(make, X, X_test):
+    """Probabilities of two fits of one student, and of a fit of its clone."""
+    student = make()
+    first = student.fit(X).predict_proba(X_test)
+    second = student.fit(X).predict_proba(X_test)
+    third = clone(make()).fit(X).predict_proba(X_test)
+    return first, second, third
+
+
+@examples(10)
+@given(problem=seeded_problems(), seed=st.integers(0, 1000))
+def test_tree_random_state_makes_fits_reproducible(problem, seed):
+    X, X_test, teacher = problem
+
+    def make(random_state):
+        return lambda: DistilledDecisionTree(
+            teacher, max_features=0.5, random_state=random_state
+        )
+
+    first, *again = _fit_twice_and_once_more(make(seed), X, X_test)
+    for proba in again:
+        assert_array_equal(proba, first)
+    # Other seeds try features in another order; on small spread-out data
+    # some of them must grow another tree, or random_state is ignored.
+    others = [make(seed + k)().fit(X).predict_proba(X_test) for k in range(1, 6)]
+    assert any(not np.array_equal(proba, first) for proba in others)
+
+
+STUDENT_FACTORIES = {
+    "linear": lambda teacher, augment: DistilledLogisticRegression(
+        teacher, augment=augment, max_iter=1000
+    ),
+    "tree": lambda teacher, augment: DistilledDecisionTree(
+        teacher, augment=augment, random_state=0
+    ),
+    "wrapper": lambda teacher, augment: DistilledClassifier(
+        LogisticRegression(max_iter=1000), teacher, augment=augment
+    ),
+}
+
+
+@pytest.mark.parametrize("augmenter", [GaussianNoise, Munge, Mixup])
+@pytest.mark.parametrize("student", STUDENT_FACTORIES)
+@examples(3)
+@given(problem=seeded_problems(), seed=st.integers(0, 1000))
+def test_augmenter_random_state_makes_fits_reproducible(
+    student, augmenter, problem, seed
+):
+    X, X_test, teacher = problem
+
+    def make(random_state):
+        augment = augmenter(n_copies=2, random_state=random_state)
+        return lambda: STUDENT_FACTORIES[student](teacher, augment)
+
+    first, *again = _fit_twice_and_once_more(make(seed), X, X_test)
+    for proba in again:
+        assert_array_equal(proba, first)
+    other = make(seed + 1)().fit(X).predict_proba(X_test)
+    assert not np.array_equal(other, first)
+
+
+NAMED_AUGMENT_STUDENTS = {
+    "linear": DistilledLogisticRegression,
+    "tree": DistilledDecisionTree,
+    "wrapper": lambda teacher, **kw: DistilledClassifier(
+        LogisticRegression(), teacher, **kw
+    ),
+}
+
+
+@pytest.mark.parametrize("student", NAMED_AUGMENT_STUDENTS)
+@pytest.mark.parametrize("name", ["noise", "munge", "mixup"])
+def test_augment_name_follows_the_students_random_state(name, student):
+    X, X_test, teacher = spread_problem(0, 40, 3, 3)
+
+    def make(seed):
+        factory = NAMED_AUGMENT_STUDENTS[student]
+        return lambda: factory(teacher, random_state=seed, augment=name)
+
+    first, *again = _fit_twice_and_once_more(make(0), X, X_test)
+    for proba in again:
+        assert_array_equal(proba, first)
+    other = make(1)().fit(X).predict_proba(X_test)
+    assert not np.array_equal(other, first)
