@@ -1,10 +1,10 @@
 """Property tests: invariants every student keeps, on data hypothesis draws.
 
 Each property is checked on small problems (20-60 rows, 2-5 features, 1-4
-logit columns) with a cheap linear teacher, so the whole file runs in
-seconds. Tolerances are stated where the result is computed, with the reason
-for each: the tree is exact (its targets are rounded to a grid on which every
-weighted sum is exact), the L-BFGS students agree to their solver tolerance.
+logit columns) with a cheap teacher (a linear callable; a small torch MLP
+where augmentation wants a smooth one), so the whole file runs in seconds.
+Tolerances are stated with the reason for each. A case hypothesis found that
+breaks a property is pinned in a strict expected failure that says why.
 """
 
 from dataclasses import dataclass
@@ -63,13 +63,14 @@ ALPHAS = st.floats(0, 1)
 LBFGS_TOL = 1e-10
 LBFGS_ATOL = 1e-5
 
-# Weighted and repeated rows give the tree the same sums of targets, but not
-# the same sums of their squares, which round differently. A node whose
-# targets spread by less than about sqrt(K * EPSILON) ~ 5e-8 has a squared
-# error near scikit-learn's EPSILON, under which a node is a leaf, so one fit
-# may split it and the other not: the fitted leaf distributions agree to
-# about 3e-8, not exactly.
-TREE_ATOL = 1e-7
+# Integer weights and targets on a 2**-30 grid make every sum of targets the
+# tree takes exact, in any order, weighted or repeated alike; the sums of
+# their squares are not, and round differently. A node whose squared error is
+# near scikit-learn's EPSILON (2.2e-16), under which a node is a leaf, may be
+# split in one fit and not in the other, and one row of n in it may stand
+# out by up to sqrt(n * K * EPSILON) ~ 4e-7 here: the fitted leaf
+# distributions agree to that, not exactly (hypothesis found 1.2e-7).
+TREE_ATOL = 1e-6
 
 # Row sums of a softmax in float64: a few ulps of 1 per class.
 SUM_ATOL = 1e-12
@@ -141,8 +142,10 @@ def kept_classes(problem, rows):
 def fitted_distributions(student, X, temperature):
     """The student's distributions on the scale it was fitted at, temperature T.
 
-    L-BFGS's tolerance holds there; predict_proba raises them to the power T,
-    which would magnify a difference T-fold for T > 1 and hide it for T < 1.
+    The solvers' tolerances hold there. predict_proba raises them to the
+    power T (renormalised), which magnifies a difference T-fold for T > 1,
+    and for T < 1 turns a tiny one into a visible one: a fitted 3e-8 is
+    4e-3 at T = 0.3 (see test_tree_row_order_on_nearly_pure_nodes).
     """
     return soften(student.predict_log_proba(X), temperature)
 
@@ -186,7 +189,7 @@ def teacher_outputs(draw):
     return draw(hnp.arrays(np.float64, shape, elements=magnitude))
 
 
-@examples(100)
+@examples(200)
 @given(output=teacher_outputs(), temperature=TEMPERATURES, alpha=ALPHAS, data=st.data())
 def test_targets_are_distributions(output, temperature, alpha, data):
     logits = as_logits(output)
@@ -204,7 +207,7 @@ def test_targets_are_distributions(output, temperature, alpha, data):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@examples(25)
+@examples(50)
 @given(problem=problems(scales=(1.0, 1e3)))
 def test_predict_proba_is_a_distribution(problem):
     # A sharp teacher (logits up to ~1e4) can stop L-BFGS short of tol; the
@@ -229,7 +232,7 @@ def test_predict_proba_is_a_distribution(problem):
 # (b) Row order does not matter.
 
 
-@examples(15)
+@examples(40)
 @given(problem=problems(), data=st.data())
 def test_predictions_do_not_depend_on_row_order(problem, data):
     order = data.draw(st.permutations(range(len(problem.X))))
@@ -253,10 +256,38 @@ def test_predictions_do_not_depend_on_row_order(problem, data):
         assert_allclose(after, before, rtol=0, atol=atol)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known limitation: the tree's probabilities can depend on row order "
+        "at T < 1. Whether a "
+        "nearly pure node is a leaf compares its squared error with "
+        "scikit-learn's EPSILON (2.2e-16), an absolute threshold, and that error "
+        "rounds differently in another row order (here 1.5e-16 against "
+        "2.6e-16), so one order splits the node and the other does not. The "
+        "fitted targets differ there by 3e-8 only, but predict_proba raises "
+        "them to the power T = 0.3: probabilities of the training rows move "
+        "by 4e-3"
+    ),
+)
+def test_tree_row_order_on_nearly_pure_nodes():
+    # Found by a search over small random problems; the rows reversed.
+    X = np.array([[1.0, 0.4], [0.5, 0.4], [0.7, -0.8], [0.5, 0.4], [0.7, -0.8]])
+    sample_weight = np.array([2, 1, 1, 3, 2])
+    teacher = LinearTeacher(
+        np.array([[-4.9, -3.2, 0.1], [0.7, 1e-10, -2.9]]), np.array([-3.3, 1.2, 4.3])
+    )
+    reverse = np.arange(len(X))[::-1]
+    student = DistilledDecisionTree(teacher, temperature=0.3, random_state=0)
+    forward = student.fit(X, sample_weight=sample_weight).predict_proba(X)
+    student.fit(X[reverse], sample_weight=sample_weight[reverse])
+    assert_array_equal(student.predict_proba(X), forward)
+
+
 # (c) An integer sample weight is the same as repeating the row.
 
 
-@examples(15)
+@examples(40)
 @given(problem=problems())
 def test_integer_weights_equal_repeated_rows(problem):
     repeated = np.repeat(np.arange(len(problem.X)), problem.sample_weight)
@@ -387,7 +418,7 @@ def _fit_twice_and_once_more(make, X, X_test):
     return first, second, third
 
 
-@examples(10)
+@examples(20)
 @given(problem=seeded_problems(), seed=st.integers(0, 1000))
 def test_tree_random_state_makes_fits_reproducible(problem, seed):
     X, X_test, teacher = problem
