@@ -16,7 +16,6 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    check_consistent_length,
     check_is_fitted,
     column_or_1d,
     validate_data,
@@ -243,7 +242,6 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
             self._check_y_length(X, y)
             X, y = self._validate_X(X, y)
             y = column_or_1d(y, warn=True)
-            check_consistent_length(X, y)
             try:
                 check_classification_targets(y)
             except ValueError as exc:
