@@ -1,19 +1,19 @@
-"""The shared fit path of every student: validate -> teacher -> Q -> _fit_targets.
+"""The shared fit path of every student: validate -> teacher -> targets -> student.
 
 A student subclasses :class:`BaseDistiller` and implements only
-``_fit_targets(X, Q, sample_weight, classes)`` (fit the target
-distributions ``Q``, a float64 array the fit owns and the student may
-overwrite; column ``k`` is class ``classes[k]``),
-``predict_proba`` and ``predict_log_proba``. Everything else, input
-validation, resolving the teacher, softening, mixing in hard labels and
-``classes_``, happens here once.
+``_fit_targets(X, targets, sample_weight)`` (fit the
+:class:`~skdistill._classification.SoftTargets` of the transfer rows, which
+the fit owns), ``predict_proba`` and ``predict_log_proba``. Everything else,
+input validation, resolving the teacher, the teacher's pass over X and the
+synthetic rows, the classes and the hard labels, happens here once.
 """
 
+import copy
 from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_is_fitted,
@@ -21,7 +21,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skdistill._errors import failure
+from skdistill._classification import (
+    SoftTargets,
+    check_logits,
+    encode_labels,
+    teacher_classes,
+)
+from skdistill._errors import TeacherError, failure
 from skdistill._sklearn import (
     HasMethods,
     Interval,
@@ -32,52 +38,10 @@ from skdistill._sklearn import (
     _num_samples,
 )
 from skdistill.augment import resolve_augment
-from skdistill.targets import as_logits, mix_hard_labels, soften
-from skdistill.teachers import (
-    TorchTeacher,
-    _describe_teacher,
-    as_teacher,
-    is_fitted_classifier,
-)
+from skdistill.teachers import TorchTeacher, as_teacher, is_shared_teacher
+from skdistill.teachers._resolve import _describe_teacher
 
 __all__ = ["BaseDistiller"]
-
-
-def _check_logits(logits, n_samples, owner, source):
-    """Validate a teacher's logit matrix; return it as float64 (n, K)."""
-    try:
-        logits = as_logits(logits)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{owner}: {source} is not a numeric array ({exc}); a teacher must "
-            "return numbers, one row of class scores per row of X."
-        ) from exc
-    if logits.ndim != 2:
-        raise ValueError(
-            f"{owner}: {source} has shape {logits.shape}; a teacher must return "
-            "one row of class scores per row of X, shape (n_samples, n_classes), "
-            "or (n_samples,) for a single binary logit."
-        )
-    if logits.shape[0] != n_samples:
-        raise ValueError(
-            f"{owner}: {source} has {logits.shape[0]} rows but X has {n_samples}; "
-            "a teacher must return one row of class scores per row of X."
-        )
-    bad = ~np.isfinite(logits)
-    if bad.any():
-        rows = np.flatnonzero(bad.any(axis=1))
-        raise ValueError(
-            f"{owner}: {source} contains NaN or infinite values in {rows.size} "
-            f"row(s) (first: row {rows[0]}); check the teacher on those rows, "
-            "and use TorchTeacher(output='proba') or output='log_proba' if the "
-            "model returns probabilities rather than logits."
-        )
-    if logits.shape[1] < 2:
-        raise ValueError(
-            f"{owner}: {source} has {logits.shape[1]} column(s); a teacher needs "
-            "at least 2 classes (one column means a binary logit)."
-        )
-    return logits
 
 
 def _teacher_logits(teacher, X, n_samples, owner, *, remember=True, source=None):
@@ -89,11 +53,9 @@ def _teacher_logits(teacher, X, n_samples, owner, *, remember=True, source=None)
     """
     try:
         logits = teacher.predict_logits(X, remember=remember)
+    except (InvalidParameterError, TeacherError):
+        raise  # skdistill's own errors name the class and the fix already
     except Exception as exc:
-        if isinstance(exc, InvalidParameterError) or str(exc).startswith(
-            ("TorchTeacher:", f"{owner}:")
-        ):
-            raise  # skdistill's own errors name the class already
         shape = getattr(X, "shape", None) or (len(X),)
         raise failure(
             exc,
@@ -101,64 +63,13 @@ def _teacher_logits(teacher, X, n_samples, owner, *, remember=True, source=None)
             f"shape {tuple(shape)}; check that it takes X as the student "
             "receives it (columns, dtype, and preprocess= for raw input).",
         ) from exc
-    return _check_logits(logits, n_samples, owner, source or "the teacher's output")
+    return check_logits(logits, n_samples, owner, source or "the teacher's output")
 
 
 def _is_conversion_error(exc):
     """Whether validating X failed because a value is not a number."""
     text = str(exc)
     return "could not convert" in text or "argument must be a string or a" in text
-
-
-def _teacher_classes(teacher, n_columns, owner, source):
-    """The label of each logit column: the teacher's classes, else 0..K-1."""
-    classes = getattr(teacher, "classes", None)
-    if classes is None:
-        return np.arange(n_columns)
-    values = list(np.asarray(classes, dtype=object).ravel())
-    if len(values) != n_columns:
-        raise ValueError(
-            f"{owner}: {source} has {n_columns} columns but the teacher's "
-            f"classes has {len(values)} entries; pass TorchTeacher(model, "
-            "classes=...) with one label per output column."
-        )
-    if len({isinstance(v, str) for v in values}) > 1:
-        raise ValueError(
-            f"{owner}: the teacher's classes {values} mix strings and other "
-            "labels; pass labels of one type."
-        )
-    try:
-        distinct = len(set(values)) == len(values)
-    except TypeError as exc:
-        raise ValueError(
-            f"{owner}: the teacher's classes {values} are not hashable; pass "
-            "strings or numbers."
-        ) from exc
-    if not distinct:
-        raise ValueError(
-            f"{owner}: the teacher's classes {values} contain duplicates; pass "
-            "one distinct label per output column."
-        )
-    return np.asarray(classes).ravel()
-
-
-def _encode_labels(y, classes, owner):
-    """Column of each label of y among ``classes``."""
-    index = {label: k for k, label in enumerate(classes.tolist())}
-    codes = np.fromiter(
-        (index.get(label, -1) for label in np.asarray(y).tolist()),
-        dtype=np.intp,
-        count=len(y),
-    )
-    unknown = codes < 0
-    if unknown.any():
-        labels = list(dict.fromkeys(np.asarray(y)[unknown].tolist()))
-        raise ValueError(
-            f"{owner}: y contains labels {labels[:10]} that are not among the "
-            f"teacher's classes {classes.tolist()}; pass TorchTeacher(model, "
-            "classes=...) naming the label of each output column, or relabel y."
-        )
-    return codes
 
 
 # Attributes validate_data sets when fit starts.
@@ -282,31 +193,32 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
             logits = _teacher_logits(teacher, X_raw, n_samples, owner)
         else:
             source = "teacher_logits"
-            logits = _check_logits(teacher_logits, n_samples, owner, source)
-        classes = _teacher_classes(teacher, logits.shape[1], owner, source)
-        y_index = None if y is None else _encode_labels(y, classes, owner)
-
-        P = soften(logits, self.temperature)
-        del logits  # Q takes its place: X, Q and the student's own memory.
-        Q = mix_hard_labels(P, y_index, self.alpha, copy=False)
+            logits = check_logits(teacher_logits, n_samples, owner, source)
+        classes = teacher_classes(teacher, logits.shape[1], owner, source)
+        if y is None:
+            y_index = np.full(n_samples, -1, dtype=np.intp)
+        else:
+            y_index = encode_labels(y, classes, teacher, owner)
         if augmenter is not None:
-            X, Q, sample_weight = self._augment(
-                augmenter, teacher, X, X_raw, Q, sample_weight
+            X, logits, y_index, sample_weight = self._augment(
+                augmenter, teacher, X, X_raw, logits, y_index, sample_weight
             )
-        self._fit_targets(X, Q, sample_weight, classes)
+        targets = SoftTargets(logits, y_index, self.alpha, self.temperature, classes)
+        targets.check_informative(owner)
+        self._fit_targets(X, targets, sample_weight)
         # Set last, so that a fit that fails leaves no half-updated student.
         self.teacher_ = teacher
         self.classes_ = classes
         return self
 
-    def _augment(self, augmenter, teacher, X, X_raw, Q, sample_weight):
-        """Add synthetic rows, labelled by the teacher alone, to X, Q and w.
+    def _augment(self, augmenter, teacher, X, X_raw, logits, y_index, sample_weight):
+        """Add synthetic rows, labelled by the teacher alone, to X, logits, y, w.
 
-        Each synthetic row weighs what its source row weighs. Hard labels
-        stay on the real rows; the synthetic rows do not enter the teacher's
-        row cache. The rows are made and labelled one copy of X at a time and
-        written into arrays allocated once, so the temporaries stay the size
-        of X.
+        Each synthetic row weighs what its source row weighs and has no hard
+        label (``y_index`` -1). The synthetic rows do not enter the
+        teacher's row cache. The rows are made and labelled one copy of X at
+        a time and written into arrays allocated once, so the temporaries
+        stay the size of X.
         """
         owner = type(self).__name__
         if teacher is None:
@@ -330,15 +242,15 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
             )
         if hasattr(augmenter, "iter_samples"):
             chunks = augmenter.iter_samples(values)
-            n_new = augmenter.n_copies * len(Q)
+            n_new = augmenter.n_copies * len(logits)
         else:  # any object with sample(X) -> (X_new, source)
             chunks = [augmenter.sample(values)]
             n_new = len(chunks[0][1])
         columns = getattr(X_raw, "columns", None)
         frame = hasattr(X, "iloc")
-        n = len(Q)
+        n, n_classes = logits.shape
         X_all = None if frame else np.empty((n + n_new, X.shape[1]), values.dtype)
-        Q_all = np.empty((n + n_new, Q.shape[1]))
+        z_all = np.empty((n + n_new, n_classes))
         weights = np.ones(n) if sample_weight is None else sample_weight
         w_all = np.empty(n + n_new)
         parts = [X]
@@ -348,23 +260,26 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
                 import pandas as pd
 
                 X_new = pd.DataFrame(X_new, columns=columns)
-            logits = self._synthetic_logits(teacher, X_new, len(source), Q.shape[1])
             stop = start + len(source)
-            Q_all[start:stop] = soften(logits, self.temperature)
+            z_all[start:stop] = self._synthetic_logits(
+                teacher, X_new, len(source), n_classes
+            )
             w_all[start:stop] = weights[source]
             if frame:
                 parts.append(X_new)
             else:
                 X_all[start:stop] = X_new
             start = stop
-        Q_all[:n], w_all[:n] = Q, weights
+        z_all[:n], w_all[:n] = logits, weights
+        y_all = np.full(n + n_new, -1, dtype=np.intp)
+        y_all[:n] = y_index
         if frame:
             import pandas as pd
 
             X_all = pd.concat(parts, ignore_index=True)
         else:
             X_all[:n] = X
-        return X_all, Q_all, w_all
+        return X_all, z_all, y_all, w_all
 
     def _synthetic_logits(self, teacher, X_new, n_rows, n_classes):
         owner = type(self).__name__
@@ -426,12 +341,23 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         return [str(name) for name in feature_names]
 
     def __sklearn_clone__(self):
-        clone = super().__sklearn_clone__()
-        if is_fitted_classifier(self.teacher):
-            # A fitted teacher is used as-is, never retrained: every clone (the
-            # folds of a search) shares it, as if it were in FrozenEstimator.
-            clone.teacher = self.teacher
-        return clone
+        teacher = self.teacher
+        if not is_shared_teacher(teacher):
+            return super().__sklearn_clone__()
+        # A trained teacher (a module, a teacher object, a fitted classifier,
+        # a function) is used as-is, never copied or retrained: every clone
+        # (the folds of a search) shares it and its row cache, as if it were
+        # in FrozenEstimator. clone would deep-copy what is not an estimator.
+        params = {
+            name: clone(value, safe=False)
+            for name, value in self.get_params(deep=False).items()
+            if name != "teacher"
+        }
+        shared = type(self)(teacher=teacher, **params)
+        for private in ("_metadata_request", "_sklearn_output_config"):
+            if private in vars(self):  # as clone carries them
+                setattr(shared, private, copy.deepcopy(vars(self)[private]))
+        return shared
 
     def __getstate__(self):
         state = dict(super().__getstate__())
@@ -464,3 +390,30 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def score(self, X, y=None, sample_weight=None):
+        """Accuracy on ``(X, y)``; without labels, fidelity to the teacher.
+
+        With ``y=None`` this is :func:`~skdistill.fidelity_score`: the share
+        of rows on which the student predicts the teacher's top class. So a
+        ``GridSearchCV`` on unlabelled data, without ``scoring=``, ranks the
+        candidates by fidelity instead of scoring them all NaN.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score on.
+        y : array-like of shape (n_samples,), default=None
+            True labels; None scores against the teacher.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+        """
+        if y is None:
+            from skdistill.metrics import fidelity_score
+
+            return fidelity_score(self, X, sample_weight=sample_weight)
+        return super().score(X, y, sample_weight=sample_weight)

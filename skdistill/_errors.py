@@ -1,6 +1,6 @@
 """Errors that add what failed, and the fix, to an error raised further down."""
 
-__all__ = ["failure"]
+__all__ = ["TeacherError", "TeacherTypeError", "TeacherValueError", "failure"]
 
 
 def failure(exc, message):
@@ -32,3 +32,19 @@ def failure(exc, message):
         RuntimeError,
     )
     return kind(f"{message} It raised {type(exc).__name__}: {exc}")
+
+
+class TeacherError(Exception):
+    """Mixin of the errors a teacher raises about its own input or output.
+
+    They name the teacher and the fix already, so a student re-raises them
+    as they are instead of wrapping them.
+    """
+
+
+class TeacherValueError(TeacherError, ValueError):
+    """A ``ValueError`` a teacher raised, naming the teacher and the fix."""
+
+
+class TeacherTypeError(TeacherError, TypeError):
+    """A ``TypeError`` a teacher raised, naming the teacher and the fix."""

@@ -1,19 +1,25 @@
-"""Soft-target cross-entropy of a linear model: loss, gradient, starting point.
+"""Hinton's distillation loss of a linear model: loss, gradient, starting point.
 
-Pure math, apart from the estimator so it can be tested on its own. The
-objective has scikit-learn's ``LogisticRegression`` scaling, so ``C`` and
-``tol`` mean the same thing::
+Pure math, apart from the estimator so it can be tested on its own. For a
+linear model with deployed logits ``s_i = W x_i + b``, teacher logits ``z_i``
+and hard label ``y_i`` (where there is one)::
 
-    f(W, b) = sum_i s_i * CE(Q_i, softmax(W x_i + b)) + l2 / 2 * ||W||^2
+    loss_i = a_i * CE(y_i, softmax(s_i))
+             + (1 - a_i) * T**2 * CE(softmax(z_i / T), softmax(s_i / T))
 
-with ``s = sample_weight / sum(sample_weight)`` and ``l2 = 1 / (C * sum(w))``
-(0 without penalty). The binary case uses one logit, as scikit-learn does.
+    f(W, b) = sum_i s_i * loss_i + l2 / 2 * ||W||^2
+
+with ``a_i`` = alpha on labelled rows and 0 elsewhere, ``s = sample_weight /
+sum(sample_weight)`` and ``l2 = 1 / (C * sum(w))`` (0 without penalty):
+scikit-learn's ``LogisticRegression`` scaling, so ``C`` and ``tol`` mean the
+same thing and ``alpha = 1`` is its objective exactly. The binary case uses
+one logit, as scikit-learn does.
 
 Every pass over dense rows goes block by block (:func:`_blocks`): the
 temporaries of a block (its logits, laid out classes-by-rows so that every
 reduction over classes is a sum of contiguous rows, and its probabilities)
-stay in the CPU cache and the memory a fit needs beyond X and Q stays a few
-megabytes, whatever the number of rows.
+stay in the CPU cache and the memory a fit needs beyond X and the targets
+stays a few megabytes, whatever the number of rows.
 """
 
 import warnings
@@ -23,7 +29,7 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.special import expit
 
-__all__ = ["binary_loss_grad", "initial_coef", "multinomial_loss_grad"]
+__all__ = ["binary_loss_grad", "initial_coef", "multinomial_loss_grad", "start_targets"]
 
 # Elements of a block's (n_classes, rows) logit matrix: 512 KiB in float64.
 _BLOCK_CELLS = 65536
@@ -34,9 +40,12 @@ _MIN_BLOCK_ROWS = 256
 # L-BFGS iterations is n_features / (2 n_out)) and n_features <= the cap.
 _RIDGE_FEATURES_PER_OUTPUT = 16
 _RIDGE_MAX_FEATURES = 2000
-# Target probabilities are clipped here before taking logs for the starting
-# point only; it bounds the start for hard (one-hot) targets.
+# The hard part's start regresses log(onehot) clipped here: it bounds the
+# start for hard targets, as a teacher's logits bound the soft part's.
 _START_FLOOR = 1e-3
+# Teacher logits below their row's maximum by more than this are clipped
+# there for the start only (a masked class is -inf).
+_START_SPREAD = 50.0
 
 
 def _blocks(X, width):
@@ -67,16 +76,41 @@ def _grad_rows(G, X):
     return (G @ X).astype(np.float64, copy=False)
 
 
-def multinomial_loss_grad(coef, X, Q, s, l2, fit_intercept):
-    """Soft-target multinomial loss and its gradient.
+def _softmax_ce(S, target_T, rows_weight):
+    """Cross-entropy of each column of S against ``target_T`` and its gradient.
+
+    ``S`` (n_out, n) is overwritten with ``rows_weight * (softmax(S) -
+    target)``; returns ``sum_i rows_weight_i * CE_i``.
+    """
+    S -= S.max(axis=0)
+    # The target sums to 1: sum_k t_k (s_k - max) + max = sum_k t_k s_k.
+    cross = np.einsum("kn,kn->n", target_T, S)
+    E = np.exp(S, out=S)
+    norm = E.sum(axis=0)
+    loss = float(rows_weight @ (np.log(norm) - cross))
+    E /= norm
+    E -= target_T
+    E *= rows_weight
+    return loss
+
+
+def multinomial_loss_grad(coef, X, P, y_index, a, T, s, l2, fit_intercept):
+    """Distillation loss of a multinomial linear model, and its gradient.
 
     Parameters
     ----------
     coef : ndarray of shape (n_classes * (n_features + fit_intercept),)
-        Flattened ``[W | b]``, row ``k`` the weights of class ``k``.
+        Flattened deployed ``[W | b]``, row ``k`` the weights of class ``k``.
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    Q : ndarray of shape (n_samples, n_classes)
-        Target distributions (rows sum to 1).
+    P : ndarray of shape (n_samples, n_classes) or None
+        Softened teacher distributions ``softmax(z / T)``; None when no row
+        has a soft term.
+    y_index : ndarray of shape (n_samples,) of int
+        Column of each row's true class, -1 where there is none.
+    a : ndarray of shape (n_samples,)
+        Weight of the hard term on each row (0 where ``y_index`` is -1).
+    T : float
+        Temperature of the soft term.
     s : ndarray of shape (n_samples,)
         Row weights normalised to sum to 1.
     l2 : float
@@ -88,45 +122,53 @@ def multinomial_loss_grad(coef, X, Q, s, l2, fit_intercept):
     loss : float
     grad : ndarray of the shape of ``coef``
     """
-    n_classes = Q.shape[1]
+    n_classes = len(coef) // (X.shape[1] + fit_intercept)
     n_features = X.shape[1]
     coef = coef.reshape(n_classes, -1)
     W = coef[:, :n_features]
     grad = np.zeros_like(coef)
     loss = 0.5 * l2 * float(np.vdot(W, W))
+    hard = bool(a.any())
+    soft = P is not None and bool((a < 1).any())
     for rows, X_rows in _blocks(X, n_classes):
-        Z = _matmul_rows(X_rows, W)
+        S = _matmul_rows(X_rows, W)
         if fit_intercept:
-            Z += coef[:, -1:]
-        Z -= Z.max(axis=0)
-        QT = Q[rows].T
-        s_rows = s[rows]
-        # Q sums to 1 over classes: sum_k Q_k (z_k - max) + max = sum_k Q_k z_k.
-        cross = np.einsum("kn,kn->n", QT, Z)
-        E = np.exp(Z, out=Z)
-        norm = E.sum(axis=0)
-        loss += float(s_rows @ (np.log(norm) - cross))
-        E /= norm
-        E -= QT
-        E *= s_rows
-        grad[:, :n_features] += _grad_rows(E, X_rows)
+            S += coef[:, -1:]
+        s_rows, a_rows = s[rows], a[rows]
+        G = np.zeros_like(S)
+        if soft:
+            U = S / T
+            loss += T * T * _softmax_ce(U, P[rows].T, s_rows * (1 - a_rows))
+            G += T * U  # d/dS of T**2 CE(P, softmax(S / T)) = T (softmax - P)
+        if hard:
+            y_rows = y_index[rows]
+            labelled = np.flatnonzero(y_rows >= 0)
+            onehot = np.zeros_like(S)
+            onehot[y_rows[labelled], labelled] = 1.0
+            loss += _softmax_ce(S, onehot, s_rows * a_rows)
+            G += S
+        grad[:, :n_features] += _grad_rows(G, X_rows)
         if fit_intercept:
-            grad[:, -1] += E.sum(axis=1)
+            grad[:, -1] += G.sum(axis=1)
     grad[:, :n_features] += l2 * W
     return loss, grad.ravel()
 
 
-def binary_loss_grad(coef, X, q, s, l2, fit_intercept):
-    """Soft-target binary logistic loss and its gradient.
+def binary_loss_grad(coef, X, q, y, a, T, s, l2, fit_intercept):
+    """Distillation loss of a binary linear model (one logit), and its gradient.
 
     Parameters
     ----------
     coef : ndarray of shape (n_features + fit_intercept,)
-        ``[w | b]``: the logit of the positive class is ``w @ x + b``.
+        Deployed ``[w | b]``: the logit of the positive class is ``w @ x + b``.
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    q : ndarray of shape (n_samples,)
-        Target probability of the positive class.
-    s, l2, fit_intercept
+    q : ndarray of shape (n_samples,) or None
+        Softened teacher probability of the positive class; None when no
+        row has a soft term.
+    y : ndarray of shape (n_samples,)
+        1 where the true class is the positive one, else 0 (any value where
+        ``a`` is 0).
+    a, T, s, l2, fit_intercept
         As in :func:`multinomial_loss_grad`.
 
     Returns
@@ -138,15 +180,23 @@ def binary_loss_grad(coef, X, q, s, l2, fit_intercept):
     w = coef[:n_features]
     grad = np.zeros_like(coef)
     loss = 0.5 * l2 * float(w @ w)
+    hard = bool(a.any())
+    soft = q is not None and bool((a < 1).any())
     for rows, X_rows in _blocks(X, 1):
         z = _matmul_rows(X_rows, w[None, :])[0]
         if fit_intercept:
             z += coef[-1]
-        q_rows, s_rows = q[rows], s[rows]
-        loss += float(s_rows @ (np.logaddexp(0.0, z) - q_rows * z))
-        g = expit(z, out=z)
-        g -= q_rows
-        g *= s_rows
+        s_rows, a_rows = s[rows], a[rows]
+        g = np.zeros_like(z)
+        if soft:
+            u = z / T
+            weight = s_rows * (1 - a_rows)
+            loss += T * T * float(weight @ (np.logaddexp(0.0, u) - q[rows] * u))
+            g += T * weight * (expit(u) - q[rows])
+        if hard:
+            weight = s_rows * a_rows
+            loss += float(weight @ (np.logaddexp(0.0, z) - y[rows] * z))
+            g += weight * (expit(z) - y[rows])
         grad[:n_features] += _grad_rows(g[None, :], X_rows)[0]
         if fit_intercept:
             grad[-1] += g.sum()
@@ -154,41 +204,61 @@ def binary_loss_grad(coef, X, q, s, l2, fit_intercept):
     return loss, grad
 
 
-def log_targets(Q):
+def start_targets(logits, y_index, a):
     """Centred target logits of the starting point, one column when binary.
+
+    The exact log-targets of the soft term are the teacher's logits ``z``
+    up to a row constant (Ba & Caruana's logit matching), at every
+    temperature; those of the hard term are ``log onehot(y)``, clipped at
+    1e-3. A row mixes them with its weights ``1 - a_i`` and ``a_i``.
 
     Parameters
     ----------
-    Q : ndarray of shape (n_samples, n_classes)
+    logits : ndarray of shape (n_samples, n_classes)
+        Teacher logits (``-inf`` for masked classes).
+    y_index : ndarray of shape (n_samples,) of int
+        Column of each row's true class, -1 where there is none.
+    a : ndarray of shape (n_samples,)
+        Weight of the hard term on each row.
 
     Returns
     -------
     t : ndarray of shape (n_samples, 1) for two classes, else (n_samples, n_classes)
-        ``log Q`` (clipped at 1e-3) minus its row mean; for two classes the
-        log-odds of the second.
+        Minus its row mean; for two classes the logit of the second.
     """
-    logq = np.log(np.maximum(Q, _START_FLOOR))
-    if Q.shape[1] == 2:
-        return (logq[:, 1] - logq[:, 0])[:, None]
-    logq -= logq.mean(axis=1, keepdims=True)
-    return logq
+    t = np.maximum(logits, logits.max(axis=1, keepdims=True) - _START_SPREAD)
+    labelled = np.flatnonzero(a > 0)
+    if labelled.size:
+        hard = np.full((labelled.size, logits.shape[1]), np.log(_START_FLOOR))
+        hard[np.arange(labelled.size), y_index[labelled]] = 0.0
+        mix = a[labelled, None]
+        t[labelled] = (1 - mix) * t[labelled] + mix * hard
+    if logits.shape[1] == 2:
+        return (t[:, 1] - t[:, 0])[:, None]
+    t -= t.mean(axis=1, keepdims=True)
+    return t
 
 
-def initial_coef(X, Q, s, l2, fit_intercept):
-    """Ridge least-squares fit of the log-targets: a starting point.
+def initial_coef(X, targets, n_out, s, l2, fit_intercept):
+    """Ridge least-squares fit of the start targets: a starting point.
 
-    With ``t_i = log_targets(Q)_i``, solves ``min sum_i s_i ||t_i - W x_i -
-    b||^2 / 2 + l2 / 2 ||W||^2`` in float64. L-BFGS started there needs
-    markedly fewer iterations than from zero. The normal equations cost
-    about ``2 n d^2`` flops, an L-BFGS iteration ``4 n d n_out``; they are
-    formed only when ``d <= 16 n_out`` (at most 8 iterations' worth) and
-    ``d <= 2000``, and for dense X. Otherwise only the intercept is fitted.
+    With ``t_i = targets(rows)_i`` (:func:`start_targets`), solves ``min
+    sum_i s_i ||t_i - W x_i - b||^2 / 2 + l2 / 2 ||W||^2`` in float64. For
+    a linear teacher and ``alpha = 0`` that is the optimum up to the
+    penalty; L-BFGS started there needs markedly fewer iterations than from
+    zero. The normal equations cost about ``2 n d^2`` flops, an L-BFGS
+    iteration ``4 n d n_out``; they are formed only when ``d <= 16 n_out``
+    (at most 8 iterations' worth) and ``d <= 2000``, and for dense X.
+    Otherwise only the intercept is fitted.
 
     Parameters
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    Q : ndarray of shape (n_samples, n_classes)
-        Target distributions.
+    targets : callable
+        ``targets(rows) -> ndarray (n_rows, n_out)``, the start targets of a
+        slice of rows.
+    n_out : int
+        Number of logits: 1 for two classes, else the number of classes.
     s : ndarray of shape (n_samples,)
         Row weights normalised to sum to 1.
     l2 : float
@@ -198,10 +268,8 @@ def initial_coef(X, Q, s, l2, fit_intercept):
     Returns
     -------
     coef : ndarray of shape (n_out, n_features + fit_intercept)
-        ``n_out`` is 1 for two classes, else ``n_classes``.
     """
     n_samples, n_features = X.shape
-    n_out = 1 if Q.shape[1] == 2 else Q.shape[1]
     coef = np.zeros((n_out, n_features + fit_intercept))
     solve = (
         not sp.issparse(X)
@@ -217,7 +285,7 @@ def initial_coef(X, Q, s, l2, fit_intercept):
     # B needs no centred t: sum_i s_i (x_i - x_mean) = 0 when s sums to 1.
     B = np.zeros((n_features, n_out)) if solve else None
     for rows, X_rows in _blocks(X, n_features + n_out):
-        t = log_targets(Q[rows])
+        t = targets(rows)
         if fit_intercept:
             t_mean += s[rows] @ t
         if solve:

@@ -12,7 +12,12 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from skdistill._base import BaseDistiller
-from skdistill._linear_loss import binary_loss_grad, initial_coef, multinomial_loss_grad
+from skdistill._linear_loss import (
+    binary_loss_grad,
+    initial_coef,
+    multinomial_loss_grad,
+    start_targets,
+)
 from skdistill._sklearn import Interval, StrOptions
 
 __all__ = ["DistilledLogisticRegression"]
@@ -157,8 +162,8 @@ class DistilledLogisticRegression(BaseDistiller):
         self.augment = augment
         self.random_state = random_state
 
-    def _fit_targets(self, X, Q, sample_weight, classes):
-        n_samples, n_classes = Q.shape
+    def _fit_targets(self, X, targets, sample_weight):
+        n_samples, n_classes = targets.logits.shape
         n_features = X.shape[1]
         if sample_weight is None:
             sample_weight = np.ones(n_samples)
@@ -168,20 +173,33 @@ class DistilledLogisticRegression(BaseDistiller):
         binary = n_classes == 2
         n_out = 1 if binary else n_classes
         shape = (n_out, n_features + self.fit_intercept)
+        a, y_index, T = targets.row_alpha(), targets.y_index, targets.temperature
 
         coef0 = self._warm_start_coef(shape)
         if coef0 is None:
-            coef0 = initial_coef(X, Q, s, l2, self.fit_intercept)
+            logits = targets.logits
+            coef0 = initial_coef(
+                X,
+                lambda rows: start_targets(logits[rows], y_index[rows], a[rows]),
+                n_out,
+                s,
+                l2,
+                self.fit_intercept,
+            )
+        P = None if targets.hard_only else targets.soft()
         if binary:
-            loss_grad, target = binary_loss_grad, np.ascontiguousarray(Q[:, 1])
+            loss_grad = binary_loss_grad
+            soft = None if P is None else np.ascontiguousarray(P[:, 1])
+            hard = (y_index == 1).astype(np.float64)
         else:
-            loss_grad, target = multinomial_loss_grad, Q
+            loss_grad, soft, hard = multinomial_loss_grad, P, y_index
+        del P
         result = scipy.optimize.minimize(
             loss_grad,
             coef0.ravel(),
             method="L-BFGS-B",
             jac=True,
-            args=(X, target, s, l2, self.fit_intercept),
+            args=(X, soft, hard, a, T, s, l2, self.fit_intercept),
             options={
                 "maxiter": self.max_iter,
                 "maxls": 50,
@@ -210,13 +228,13 @@ class DistilledLogisticRegression(BaseDistiller):
                 f"{type(self).__name__}: {result.nit} L-BFGS iterations, "
                 f"loss {result.fun:.6g}"
             )
-        coef = result.x.reshape(shape) * self.temperature
+        coef = result.x.reshape(shape)
         self.coef_ = np.ascontiguousarray(coef[:, :n_features])
         self.intercept_ = coef[:, -1].copy() if self.fit_intercept else np.zeros(n_out)
         self.n_iter_ = np.array([result.nit], dtype=np.int32)
 
     def _warm_start_coef(self, shape):
-        """The previous solution on the fitting scale, when it fits the shape."""
+        """The previous solution, when it fits the shape."""
         if not self.warm_start or not hasattr(self, "coef_"):
             return None
         coef = self.coef_
@@ -224,7 +242,7 @@ class DistilledLogisticRegression(BaseDistiller):
             coef = np.column_stack([coef, self.intercept_])
         if coef.shape != shape:
             return None
-        return coef / self.temperature
+        return coef
 
     def decision_function(self, X):
         """Logits of the student on the teacher's scale.

@@ -7,6 +7,7 @@ turn ``(X, Q, w)`` into replicated rows with hard labels and weights.
 """
 
 import numpy as np
+import scipy.optimize
 import scipy.sparse as sp
 
 from skdistill._sklearn import _safe_indexing
@@ -15,6 +16,7 @@ __all__ = [
     "PROBA_FLOOR",
     "REPLICATE_THRESHOLD",
     "as_logits",
+    "deploy_exponent",
     "mix_hard_labels",
     "proba_to_logits",
     "replicate_rows",
@@ -238,3 +240,64 @@ def replicate_rows(X, Q, sample_weight=None, *, threshold=REPLICATE_THRESHOLD):
         w = w * sample_weight[rows]
     X_rep = X.tocsr()[rows] if sp.issparse(X) else _safe_indexing(X, rows)
     return X_rep, cols, w
+
+
+def deploy_exponent(Q, D, sample_weight=None):
+    """The power that best maps the fitted targets onto the deploy-scale ones.
+
+    A student that can only be fitted to target distributions ``Q`` (at
+    temperature T, mixed with hard labels) and not opened is deployed as
+    ``Q ** beta``, renormalised. ``beta`` minimises the weighted
+    cross-entropy ``sum_i w_i CE(D_i, normalise(Q_i ** beta))`` on the
+    transfer rows, a convex problem in ``beta``. It is computed on the
+    targets, not on the student's predictions, so it cannot overfit the
+    training rows: for ``Q = softmax(z / T)`` and ``D = softmax(z)`` it is T
+    exactly, and where ``Q`` equals ``D`` (``T = 1``, or hard labels alone)
+    it is 1.
+
+    Parameters
+    ----------
+    Q : ndarray of shape (n_samples, n_classes)
+        The distributions the student is fitted to.
+    D : ndarray of shape (n_samples, n_classes)
+        The distributions it should predict.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights; ones when None.
+
+    Returns
+    -------
+    beta : float
+        In ``[1e-3, 1e3]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdistill.targets import deploy_exponent, soften
+    >>> z = np.array([[0.0, 1.0, 3.0], [2.0, 0.0, 0.0]])
+    >>> round(deploy_exponent(soften(z, 4.0), soften(z, 1.0)), 4)
+    4.0
+    """
+    Q = np.asarray(Q, dtype=np.float64)
+    D = np.asarray(D, dtype=np.float64)
+    if np.array_equal(Q, D):
+        return 1.0
+    w = np.ones(len(Q)) if sample_weight is None else np.asarray(sample_weight)
+    u = np.log(np.maximum(Q, PROBA_FLOOR))
+    u -= u.max(axis=1, keepdims=True)
+    target = np.einsum("nk,nk->n", D, u)
+
+    def loss(log_beta):
+        v = np.exp(log_beta) * u
+        top = v.max(axis=1)
+        lse = top + np.log(np.exp(v - top[:, None]).sum(axis=1))
+        return float(w @ (lse - np.exp(log_beta) * target))
+
+    result = scipy.optimize.minimize_scalar(
+        loss,
+        bounds=(np.log(1e-3), np.log(1e3)),
+        method="bounded",
+        options={"xatol": 1e-10},
+    )
+    if loss(0.0) <= result.fun:  # flat (one-hot targets): keep the student as is
+        return 1.0
+    return float(np.exp(result.x))

@@ -3,7 +3,6 @@
 import copy
 
 import numpy as np
-from scipy.special import softmax
 from sklearn.base import clone
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils import Bunch
@@ -63,14 +62,12 @@ _CRITERIA = {
 }
 
 
-def _teacher_scale_nodes(regression_tree, n_classes, temperature, criterion):
-    """Node records and values of the regression tree on Q, as a classifier's.
+def _classifier_nodes(regression_tree, criterion):
+    """Node records of the regression tree on Q, with a classifier's impurities.
 
-    Node values become the mean target distribution sharpened back to the
-    teacher's scale (``q ** T``, renormalised, in log space so that no
-    temperature underflows); node impurities become the Gini impurity or
-    the entropy of the fitted distribution, which is what the classifier on
-    the replicated rows computes, so feature importances and cost-complexity
+    Node impurities become the Gini impurity or the entropy of the fitted
+    distribution (the node's mean of Q), which is what the classifier on the
+    replicated rows computes, so feature importances and cost-complexity
     pruning read the same.
     """
     _, impurity, _, floor = _CRITERIA[criterion]
@@ -79,9 +76,31 @@ def _teacher_scale_nodes(regression_tree, n_classes, temperature, criterion):
     q /= np.maximum(q.sum(axis=1, keepdims=True), 1e-300)
     nodes = nodes.copy()
     nodes["impurity"] = impurity(q)
-    with np.errstate(divide="ignore"):
-        sharp = softmax(temperature * np.log(q), axis=1)
-    return nodes, sharp
+    return nodes
+
+
+def _node_means(tree, X, D, sample_weight):
+    """Weighted mean of the rows of D reaching each node of ``tree``.
+
+    Leaves are summed from the rows they hold; a split node is the sum of
+    its children (scikit-learn numbers every child after its parent).
+    """
+    n_nodes = tree.node_count
+    leaves = tree.apply(X)
+    weights = np.ones(len(D)) if sample_weight is None else sample_weight
+    sums = np.column_stack(
+        [
+            np.bincount(leaves, weights=D[:, k] * weights, minlength=n_nodes)
+            for k in range(D.shape[1])
+        ]
+    )
+    totals = np.bincount(leaves, weights=weights, minlength=n_nodes).astype(float)
+    left, right = tree.children_left, tree.children_right
+    for node in range(n_nodes - 1, -1, -1):
+        if left[node] >= 0:
+            sums[node] = sums[left[node]] + sums[right[node]]
+            totals[node] = totals[left[node]] + totals[right[node]]
+    return sums / np.maximum(totals, 1e-300)[:, None]
 
 
 class DistilledDecisionTree(BaseDistiller):
@@ -230,33 +249,36 @@ class DistilledDecisionTree(BaseDistiller):
         self.random_state = random_state
         self.augment = augment
 
-    def _fit_targets(self, X, Q, sample_weight, classes):
-        n_classes = Q.shape[1]
+    def _fit_targets(self, X, targets, sample_weight):
+        n_classes = targets.n_classes
         regression, _, per_unit, floor = _CRITERIA[self.criterion]
         params = self._tree_params()
         params["criterion"] = regression
         unit = per_unit(n_classes)
         params["min_impurity_decrease"] = self.min_impurity_decrease * unit
         params["ccp_alpha"] = self.ccp_alpha * unit
-        targets = Q  # the fit's own array: rounded in place
-        targets /= _Q_GRID
-        np.round(targets, out=targets)
-        targets *= _Q_GRID
-        targets += floor
+        structure = targets.mixed()  # at temperature T: rounded in place
+        structure /= _Q_GRID
+        np.round(structure, out=structure)
+        structure *= _Q_GRID
+        structure += floor
+        weights = sample_weight
         factor = 1.0
         if floor and sample_weight is not None:
             # Poisson also refuses a child whose mass falls below machine
             # epsilon; scaling all weights changes no split.
             smallest = np.min(sample_weight[sample_weight > 0], initial=1.0)
             factor = 1.0 / smallest if smallest * floor < 1e-12 else 1.0
-            sample_weight = sample_weight * factor
+            weights = sample_weight * factor
         regressor = DecisionTreeRegressor(**params)
-        regressor.fit(X, targets, sample_weight=sample_weight)
-        nodes, values = _teacher_scale_nodes(
-            regressor.tree_, n_classes, self.temperature, self.criterion
-        )
+        regressor.fit(X, structure, sample_weight=weights)
+        del structure
+        nodes = _classifier_nodes(regressor.tree_, self.criterion)
         if factor != 1.0:
             nodes["weighted_n_node_samples"] /= factor
+        # Leaves predict the deploy-scale targets: the teacher's T = 1
+        # probabilities mixed with the unsharpened hard labels.
+        values = _node_means(regressor.tree_, X, targets.mixed(1.0), sample_weight)
         tree = regressor.tree_
         self.tree_ = classifier_tree(
             tree.n_features, n_classes, tree.max_depth, nodes, values

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 from skdistill._base import BaseDistiller
 from skdistill._errors import failure
 from skdistill._sklearn import HasMethods, Interval
-from skdistill.targets import REPLICATE_THRESHOLD, replicate_rows
+from skdistill.targets import REPLICATE_THRESHOLD, deploy_exponent, replicate_rows
 
 __all__ = ["DistilledClassifier"]
 
@@ -28,6 +28,33 @@ def _indexable(X):
 
 def _final_step(estimator):
     return estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+
+
+def _replicated_classes_hint(classes, columns, threshold):
+    """What the labels of the replicated rows were, and what may have failed."""
+    kept = np.unique(columns)
+    labels = classes.tolist()
+    if kept.size < len(classes):
+        missing = [labels[k] for k in np.setdiff1d(np.arange(len(classes)), kept)]
+        return (
+            f"They keep {kept.size} of the teacher's {len(classes)} classes "
+            f"(missing {missing[:10]}: the teacher gives them at most "
+            f"threshold={threshold:g} on every row). A student that needs every "
+            "class, or labels 0..K-1 without gaps (XGBoost), fails then: pass "
+            "threshold=0 or raise temperature so that every class keeps a row; "
+            "a student that needs two classes fails when only one is left."
+        )
+    consecutive = classes.dtype.kind in "iu" and labels == list(range(len(labels)))
+    return (
+        f"They keep all {len(classes)} classes, labelled {labels[:10]}"
+        + (
+            ""
+            if consecutive
+            else "; a student that needs labels 0..K-1 (XGBoost) fails on these: "
+            "relabel y (LabelEncoder) and leave the teacher's classes as 0..K-1"
+        )
+        + "; check that the student takes sample_weight and the input type."
+    )
 
 
 def _student_has(method):
@@ -145,8 +172,9 @@ class DistilledClassifier(BaseDistiller):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        student_tags = get_tags(self.student)
-        tags.input_tags = student_tags.input_tags
+        tags.input_tags = get_tags(self.student).input_tags
+        # Augmentation needs dense X, whatever the student takes.
+        tags.input_tags.sparse = tags.input_tags.sparse and self.augment is None
         return tags
 
     def _check_student(self):
@@ -167,7 +195,8 @@ class DistilledClassifier(BaseDistiller):
                 "(LogisticRegression, DecisionTreeClassifier, GaussianNB, ...)."
             )
 
-    def _fit_targets(self, X, Q, sample_weight, classes):
+    def _fit_targets(self, X, targets, sample_weight):
+        Q, classes = targets.mixed(), targets.classes
         dropped = Q.max(axis=1) <= self.threshold
         if dropped.any():
             raise ValueError(
@@ -193,11 +222,10 @@ class DistilledClassifier(BaseDistiller):
             raise failure(
                 exc,
                 f"DistilledClassifier: fitting the student {type(final).__name__} "
-                f"on {len(columns)} replicated rows, which keep "
-                f"{np.unique(columns).size} of {len(classes)} classes, failed. A "
-                "teacher sure of one class everywhere keeps one class: raise "
-                "temperature, or use a student that takes a single class.",
+                f"on {len(columns)} replicated rows failed. "
+                + _replicated_classes_hint(classes, columns, self.threshold),
             ) from exc
+        self.exponent_ = deploy_exponent(Q, targets.mixed(1.0), sample_weight)
         self.student_ = student
 
     def _validate_predict_X(self, X):
@@ -215,7 +243,7 @@ class DistilledClassifier(BaseDistiller):
         columns = [index[label] for label in self.student_.classes_.tolist()]
         log_proba = np.full((proba.shape[0], len(self.classes_)), -np.inf)
         with np.errstate(divide="ignore"):
-            log_proba[:, columns] = self.temperature * np.log(proba)
+            log_proba[:, columns] = self.exponent_ * np.log(proba)
         return log_proba
 
     @available_if(_student_has("predict_proba"))

@@ -109,25 +109,40 @@ def test_synthetic_rows_are_labelled_by_the_teacher_alone(name):
     assert_allclose(again.predict_proba(X), student.predict_proba(X))
 
 
-def test_augmented_fit_equals_fitting_the_augmented_targets():
-    # The oracle: the student fitted on real + synthetic rows with targets
-    # built by hand (hard labels only on the real rows).
+@pytest.mark.parametrize("alpha", [0.0, 0.5])
+def test_augmented_fit_equals_fitting_the_augmented_targets(alpha):
+    # The oracle: the hard term on the real rows, the soft term on all rows,
+    # as Hinton's loss of the stacked rows, minimised by torch's autograd
+    # check (its gradient vanishes at the fit); at alpha=0 also the slow
+    # exact route, soft-label weighting of the stacked rows.
+    torch = pytest.importorskip("torch")
     X, y = load_scaled("wine")
     teacher = TorchTeacher(random_mlp(X.shape[1], 3), device="cpu")
     augment = Mixup(n_copies=2, random_state=0)
-    params = {"temperature": 2.0, "alpha": 0.5, "tol": 1e-10, "max_iter": 10000}
+    params = {"temperature": 2.0, "alpha": alpha, "tol": 1e-10, "max_iter": 10000}
     student = DistilledLogisticRegression(teacher, augment=augment, **params)
     student.fit(X, y)
     X_new, _ = augment.sample(X)
-    real = teacher.predict_logits(X)
-    Q_real = 0.5 * soften(real, 2.0) + 0.5 * np.eye(3)[y]
-    Q_new = soften(teacher.predict_logits(X_new), 2.0)
-    X_all, Q_all = np.vstack([X, X_new]), np.vstack([Q_real, Q_new])
-    X_rep, y_rep, w_rep = replicate_rows(X_all, Q_all, threshold=0)
-    reference = LogisticRegression(C=1.0, tol=1e-10, max_iter=10000)
-    reference.fit(X_rep, y_rep, sample_weight=w_rep)
-    expected = softmax(2.0 * reference.decision_function(X), axis=1)
-    assert_allclose(student.predict_proba(X), expected, atol=1e-5)
+    X_all = np.vstack([X, X_new])
+    z_all = teacher.predict_logits(X_all)
+    if alpha == 0:
+        X_rep, y_rep, w_rep = replicate_rows(X_all, soften(z_all, 2.0), threshold=0)
+        reference = LogisticRegression(C=1.0, tol=1e-10, max_iter=10000)
+        reference.fit(X_rep, y_rep, sample_weight=w_rep)
+        expected = softmax(2.0 * reference.decision_function(X), axis=1)
+        assert_allclose(student.predict_proba(X), expected, atol=1e-5)
+    coef = torch.tensor(student.coef_, requires_grad=True)
+    intercept = torch.tensor(student.intercept_, requires_grad=True)
+    S = torch.tensor(X_all) @ coef.T + intercept
+    P_T = torch.softmax(torch.tensor(z_all) / 2.0, dim=1)
+    soft = -(P_T * torch.log_softmax(S / 2.0, dim=1)).sum(dim=1)
+    a = torch.zeros(len(X_all), dtype=torch.float64)
+    a[: len(X)] = alpha
+    hard = torch.zeros(len(X_all), dtype=torch.float64)
+    hard[: len(X)] = -torch.log_softmax(S[: len(X)], dim=1)[np.arange(len(X)), y]
+    loss = (a * hard + (1 - a) * 4.0 * soft).mean() + (coef**2).sum() / (2 * len(X_all))
+    loss.backward()
+    assert float(coef.grad.abs().max()) < 1e-6
 
 
 def test_sample_weights_follow_their_source_rows():

@@ -28,6 +28,7 @@ from skdistill import (
     fidelity_score,
 )
 from skdistill.augment import GaussianNoise, Munge
+from skdistill.teachers import CallableTeacher
 
 X, Y = load_scaled("wine")
 N, D = X.shape
@@ -113,7 +114,7 @@ def _fit(**params):
 
 
 def _fidelity_after_the_teacher_widens(make):
-    student = make(_Widening()).fit(X)
+    student = make(CallableTeacher(_Widening(), cache=False)).fit(X)
     fidelity_score(student, X)
 
 
@@ -193,20 +194,20 @@ ERRORS = [
         "teacher rows != n",
         _fit(teacher=_returning(np.zeros((5, 3)))),
         ValueError,
-        f"{{name}}: the teacher's output has 5 rows but X has {N}",
+        f"CallableTeacher: the teacher returned 5 rows for {N} rows of input",
     ),
     _case(
         "teacher returns NaN",
         _fit(teacher=_nan_rows),
         ValueError,
-        r"{name}: the teacher's output contains NaN or infinite values in 1 "
-        r"row\(s\) \(first: row 4\)",
+        r"{name}: the teacher's output contains NaN or \+inf in 1 row\(s\) "
+        r"\(first: row 4: \[0.0, nan, 0.0\]\); check the teacher on those rows",
     ),
     _case(
         "teacher returns inf",
         _fit(teacher=_inf_rows),
         ValueError,
-        r"{name}: .*NaN or infinite values in 2 row\(s\) \(first: row 2\)",
+        r"{name}: .*NaN or \+inf in 2 row\(s\) \(first: row 2",
     ),
     _case(
         "teacher returns 3-d",
@@ -225,29 +226,31 @@ ERRORS = [
         "teacher returns text",
         _fit(teacher=_returning(np.full((N, 3), "x"))),
         ValueError,
-        r"{name}: the teacher CallableTeacher\(_returning.<locals>.<lambda>\) "
-        "failed on X.*It raised ValueError: could not convert string to float",
+        r"CallableTeacher: the teacher returned str\d+ values \(first: \['x', 'x'"
+        r".*class labels rather than class scores; pass the fitted estimator "
+        "itself as the teacher",
     ),
     _case(
         "teacher sure of one class",
         _fit(teacher=lambda X: np.tile([50.0, 0.0, 0.0], (len(X), 1))),
         ValueError,
         "DistilledClassifier: fitting the student LogisticRegression on 178 "
-        "replicated rows, which keep 1 of 3 classes, failed.*raise temperature",
+        r"replicated rows failed. They keep 1 of the teacher's 3 classes \(missing "
+        r"\[1, 2\].*raise temperature",
         students=("wrapper",),
     ),
     _case(
         "torch output='proba' on raw scores",
         _fit(teacher=_torch_teacher(output="proba")),
         ValueError,
-        r"TorchTeacher: output='proba', but the module's outputs are not "
+        r"TorchTeacher: output='proba', but the teacher's outputs are not "
         r"probabilities in \d+ row\(s\).*use output='logits'",
     ),
     _case(
         "torch output='log_proba' on raw scores",
         _fit(teacher=_torch_teacher(output="log_proba")),
         ValueError,
-        "TorchTeacher: output='log_proba', but the module's outputs are not "
+        "TorchTeacher: output='log_proba', but the teacher's outputs are not "
         "log-probabilities",
     ),
     _case(

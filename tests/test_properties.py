@@ -140,14 +140,17 @@ def kept_classes(problem, rows):
 
 
 def fitted_distributions(student, X, temperature):
-    """The student's distributions on the scale it was fitted at, temperature T.
+    """The student's distributions on the scale it was fitted at.
 
-    The solvers' tolerances hold there. predict_proba raises them to the
-    power T (renormalised), which magnifies a difference T-fold for T > 1,
-    and for T < 1 turns a tiny one into a visible one: a fitted 3e-8 is
-    4e-3 at T = 0.3 (see test_tree_row_order_on_nearly_pure_nodes).
+    The solvers' tolerances hold there. The linear student's objective is
+    in its deployed logits, and the tree's leaves are averages of the
+    deploy-scale targets: both are predict_proba. The wrapper deploys its
+    student's probabilities raised to ``exponent_`` (renormalised), which
+    magnifies a difference that many times, so it is compared on its
+    student's own scale.
     """
-    return soften(student.predict_log_proba(X), temperature)
+    log_proba = student.predict_log_proba(X)
+    return soften(log_proba, getattr(student, "exponent_", 1.0))
 
 
 def make_students(problem):
@@ -160,11 +163,15 @@ def make_students(problem):
     """
     common = {"temperature": problem.temperature, "alpha": problem.alpha}
     students = {
-        "linear": DistilledLogisticRegression(
-            problem.teacher, tol=LBFGS_TOL, max_iter=1000, **common
-        ),
         "tree": DistilledDecisionTree(problem.teacher, random_state=0, **common),
     }
+    labels = set(problem.y[problem.sample_weight > 0].tolist())
+    if problem.alpha < 1 or len(labels) >= 2:
+        # The hard labels of one class alone have no finite optimum (the
+        # intercept is not penalised): L-BFGS stops anywhere on the way.
+        students["linear"] = DistilledLogisticRegression(
+            problem.teacher, tol=LBFGS_TOL, max_iter=1000, **common
+        )
     if len(kept_classes(problem, problem.sample_weight > 0)) >= 2:
         students["wrapper"] = DistilledClassifier(
             LogisticRegression(tol=LBFGS_TOL, max_iter=1000),
@@ -265,9 +272,9 @@ def test_predictions_do_not_depend_on_row_order(problem, data):
         "scikit-learn's EPSILON (2.2e-16), an absolute threshold, and that error "
         "rounds differently in another row order (here 1.5e-16 against "
         "2.6e-16), so one order splits the node and the other does not. The "
-        "fitted targets differ there by 3e-8 only, but predict_proba raises "
-        "them to the power T = 0.3: probabilities of the training rows move "
-        "by 4e-3"
+        "softened targets differ there by 3e-8 only (at T = 0.3 they are nearly "
+        "one-hot), but the split separates rows whose teacher probabilities at "
+        "T = 1 differ, so the leaves' averages of them move by 3e-3"
     ),
 )
 def test_tree_row_order_on_nearly_pure_nodes():
@@ -321,7 +328,7 @@ def test_integer_weights_equal_repeated_rows(problem):
         "splitter runs there and draws features from the tree's random state; "
         "the weighted fit has one row there and draws nothing. Later tied "
         "splits are then broken differently and unseen rows routed elsewhere "
-        "(DESIGN.md: 'weighted and repeated rows give the same tree')"
+        "(docs/design.rst: weighted and repeated rows give the same tree)"
     ),
 )
 def test_tree_weights_equal_repeated_rows_on_unseen_rows():

@@ -218,7 +218,8 @@ def test_out_of_memory_halves_the_batch_and_goes_on():
     logits = teacher.predict_logits(X)
     assert module.batches == [8] * 6 + [2]
     expected = TorchTeacher(module.linear, device="cpu").predict_logits(X)
-    assert_allclose(logits, expected, rtol=1e-6)
+    # float32 products of other batch sizes round differently: 1e-7 absolute.
+    assert_allclose(logits, expected, rtol=1e-6, atol=1e-7)
     module.batches.clear()
     teacher.predict_logits(X)
     assert max(module.batches) == 8  # the smaller batch is remembered

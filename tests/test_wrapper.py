@@ -17,15 +17,19 @@ from skdistill import (
     TorchTeacher,
     fidelity_score,
 )
+from skdistill.targets import soften
 
 TIGHT = {"tol": 1e-10, "max_iter": 10000}
 
 
-@pytest.mark.parametrize("alpha", [0.0, 0.4])
-@pytest.mark.parametrize("temperature", [1.0, 2.0])
+@pytest.mark.parametrize(
+    "alpha, temperature", [(0.0, 1.0), (0.0, 2.0), (0.4, 1.0), (1.0, 1.0), (1.0, 3.0)]
+)
 def test_oracle_logistic_student_equals_distilled_logistic_regression(
     alpha, temperature
 ):
+    # Where the target-matrix fit is Hinton's loss exactly: no hard term, or
+    # T = 1, or the hard term alone.
     X, y = load_scaled("wine")
     teacher = TorchTeacher(random_mlp(X.shape[1], 3), device="cpu")
     params = {"temperature": temperature, "alpha": alpha}
@@ -35,6 +39,41 @@ def test_oracle_logistic_student_equals_distilled_logistic_regression(
     native = DistilledLogisticRegression(teacher, C=0.5, **TIGHT, **params).fit(X, y)
     assert_allclose(wrapped.predict_proba(X), native.predict_proba(X), atol=1e-5)
     assert_array_equal(wrapped.predict(X), native.predict(X))
+
+
+@pytest.mark.parametrize("temperature", [1.0, 4.0])
+def test_hard_labels_alone_are_the_student_fitted_on_y(temperature):
+    X, y = load_scaled("wine")
+    teacher = TorchTeacher(random_mlp(X.shape[1], 3), device="cpu")
+    student = DecisionTreeClassifier(max_depth=3, random_state=0)
+    wrapped = DistilledClassifier(
+        student, teacher, alpha=1.0, temperature=temperature
+    ).fit(X, y)
+    plain = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    assert wrapped.exponent_ == 1.0
+    assert_allclose(wrapped.predict_proba(X), plain.predict_proba(X), atol=1e-12)
+    assert_array_equal(wrapped.to_sklearn().tree_.feature, plain.tree_.feature)
+
+
+def test_deploy_exponent_undoes_the_temperature_of_the_soft_part():
+    X, y = load_scaled("wine")
+    teacher = TorchTeacher(random_mlp(X.shape[1], 3), device="cpu")
+    soft = DistilledClassifier(LogisticRegression(), teacher, temperature=3.0).fit(X)
+    assert soft.exponent_ == pytest.approx(3.0, rel=1e-6)
+    mixed = DistilledClassifier(
+        LogisticRegression(), teacher, temperature=3.0, alpha=0.5
+    ).fit(X, y)
+    # The best single power between the mixed targets at T and at 1.
+    assert 1.0 < mixed.exponent_ < 3.0
+    Q = 0.5 * soften(teacher.predict_logits(X), 3.0) + 0.5 * np.eye(3)[y]
+    D = 0.5 * soften(teacher.predict_logits(X), 1.0) + 0.5 * np.eye(3)[y]
+
+    def cross_entropy(beta):
+        powered = Q**beta / (Q**beta).sum(axis=1, keepdims=True)
+        return -(D * np.log(powered)).sum()
+
+    best = cross_entropy(mixed.exponent_)
+    assert best <= min(cross_entropy(mixed.exponent_ * f) for f in (0.99, 1.01))
 
 
 def test_threshold_drops_negligible_rows():

@@ -1,0 +1,149 @@
+"""torch helpers for teachers and torch students: lazy import, device, saving.
+
+torch is imported only when a torch object is used, so students distilled
+from scikit-learn teachers never pay for it. Nothing here imports torch at
+module load.
+"""
+
+import io
+import sys
+
+import numpy as np
+
+from skdistill._errors import TeacherValueError
+
+__all__ = [
+    "is_tensor",
+    "is_torch_module",
+    "load_module",
+    "resolve_device",
+    "save_module",
+    "torch",
+    "weights_checksum",
+]
+
+# Elements hashed per step by weights_checksum: bounds its temporaries.
+_CHECKSUM_CHUNK = 1 << 22
+
+# Integer view of each floating dtype, by element size in bytes.
+_INT_VIEWS = {1: "uint8", 2: "int16", 4: "int32", 8: "int64"}
+
+
+def torch():
+    """The torch module, imported on first use."""
+    import torch
+
+    return torch
+
+
+def is_torch_module(obj):
+    """Whether ``obj`` is a ``torch.nn.Module`` (False when torch is not loaded)."""
+    loaded = sys.modules.get("torch")
+    return loaded is not None and isinstance(obj, loaded.nn.Module)
+
+
+def is_tensor(obj):
+    """Whether ``obj`` is a ``torch.Tensor`` (False when torch is not loaded)."""
+    loaded = sys.modules.get("torch")
+    return loaded is not None and isinstance(obj, loaded.Tensor)
+
+
+def resolve_device(device="auto", *, owner="TorchTeacher"):
+    """Return the ``torch.device`` to run on.
+
+    Parameters
+    ----------
+    device : str or torch.device, default="auto"
+        ``"auto"`` picks CUDA when it is available, else the CPU; any other
+        value is passed to ``torch.device``.
+    owner : str, default="TorchTeacher"
+        Name used in error messages.
+
+    Returns
+    -------
+    torch.device
+
+    Examples
+    --------
+    >>> from skdistill.teachers import resolve_device
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    t = torch()
+    if isinstance(device, str) and device == "auto":
+        return t.device("cuda" if t.cuda.is_available() else "cpu")
+    try:
+        resolved = t.device(device)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise TeacherValueError(
+            f"{owner}: device={device!r} is not a device torch knows; "
+            "use 'auto', 'cpu', 'cuda' or 'cuda:N'."
+        ) from exc
+    if resolved.type == "cuda" and not t.cuda.is_available():
+        raise TeacherValueError(
+            f"{owner}: device={device!r} but CUDA is not available on this "
+            "machine; use device='auto' (CUDA when present, else CPU) or 'cpu'."
+        )
+    return resolved
+
+
+def save_module(module):
+    """The bytes of ``module`` as ``torch.save`` writes them."""
+    buffer = io.BytesIO()
+    torch().save(module, buffer)
+    return buffer.getvalue()
+
+
+def load_module(data):
+    """A module from :func:`save_module` bytes, on CUDA if present, else the CPU.
+
+    A module saved on a GPU loads on a CPU-only machine.
+    """
+    t = torch()
+    map_location = "cuda" if t.cuda.is_available() else "cpu"
+    return t.load(io.BytesIO(data), map_location=map_location, weights_only=False)
+
+
+def weights_checksum(module):
+    """A checksum of every parameter and buffer of ``module``, on its device.
+
+    Each tensor's bits, read as integers, are summed plain and weighted by
+    position (``sum(v)`` and ``sum(v * (1 + i mod 65521))``, wrapping
+    modulo 2**64), with its shape and dtype. Any change of a single value, a
+    swap of two values, or a tensor replaced by another with other values
+    changes it, whatever the tensor's identity or memory address. It costs
+    about two reads of the weights (a forward pass of a few rows).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+
+    Returns
+    -------
+    tuple
+    """
+    t = torch()
+    parts = []
+    for name, tensor in [*module.named_parameters(), *module.named_buffers()]:
+        flat = tensor.detach().reshape(-1)
+        if flat.dtype == t.bool:
+            flat = flat.to(t.uint8)
+        elif flat.is_floating_point() or flat.is_complex():
+            if flat.is_complex():
+                flat = t.view_as_real(flat).reshape(-1)
+            flat = flat.view(getattr(t, _INT_VIEWS[flat.element_size()]))
+        plain = weighted = 0
+        for start in range(0, flat.numel(), _CHECKSUM_CHUNK):
+            chunk = flat[start : start + _CHECKSUM_CHUNK].to(t.int64)
+            position = t.arange(
+                start, start + chunk.numel(), device=chunk.device, dtype=t.int64
+            )
+            plain += int(chunk.sum())
+            weighted += int((chunk * (1 + position % 65521)).sum())
+        parts.append((name, tuple(tensor.shape), str(tensor.dtype), plain, weighted))
+    return tuple(parts)
+
+
+def float_limit(dtype):
+    """Largest finite value of a torch floating dtype, as a float."""
+    return float(torch().finfo(dtype).max) if dtype.is_floating_point else np.inf
