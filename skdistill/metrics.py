@@ -5,6 +5,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from skdistill._base import _teacher_logits
+from skdistill._classification import check_logits
 from skdistill._sklearn import _num_samples
 
 __all__ = ["fidelity_score"]
@@ -21,7 +22,7 @@ def _student_and_input(estimator, X):
     return estimator, X
 
 
-def fidelity_score(estimator, X, y=None, *, sample_weight=None):
+def fidelity_score(estimator, X, y=None, *, sample_weight=None, teacher_logits=None):
     """Fraction of rows on which a student predicts the teacher's top class.
 
     The signature is that of a scorer, so ``scoring=fidelity_score`` works
@@ -40,6 +41,10 @@ def fidelity_score(estimator, X, y=None, *, sample_weight=None):
         Ignored; present for the scorer signature.
     sample_weight : array-like of shape (n_samples,), default=None
         Row weights of the agreement.
+    teacher_logits : array-like of shape (n_samples, n_classes), default=None
+        The teacher's logits on X, when the student has no teacher to run
+        (it was fitted from ``teacher_logits`` alone); the teacher is then
+        not run.
 
     Returns
     -------
@@ -59,13 +64,18 @@ def fidelity_score(estimator, X, y=None, *, sample_weight=None):
     student, X_student = _student_and_input(estimator, X)
     check_is_fitted(student)
     teacher = getattr(student, "teacher_", None)
-    if teacher is None:
+    n_samples = _num_samples(X_student)
+    if teacher_logits is not None:
+        logits = check_logits(teacher_logits, n_samples, _OWNER, "teacher_logits")
+    elif teacher is None:
         raise ValueError(
             f"{_OWNER}: {type(student).__name__} has no teacher_ (it was "
-            "fitted from teacher_logits alone); pass a teacher to the student "
-            "to measure fidelity."
+            "fitted from teacher_logits alone), so the teacher's labels of X "
+            "are unknown; pass fidelity_score(student, X, teacher_logits=...), "
+            "or give the student its teacher as well as the logits."
         )
-    logits = _teacher_logits(teacher, X_student, _num_samples(X_student), _OWNER)
+    else:
+        logits = _teacher_logits(teacher, X_student, n_samples, _OWNER)
     if logits.shape[1] != len(student.classes_):
         raise ValueError(
             f"{_OWNER}: the teacher's output has {logits.shape[1]} columns but "

@@ -72,6 +72,13 @@ def _inf_rows(X):
     return logits
 
 
+def _masked_row(X):
+    logits = np.zeros((len(X), 3))
+    logits[7] = -np.inf
+    logits[3, 1] = -np.inf  # a masked class: allowed
+    return logits
+
+
 def _offline(X):
     raise ConnectionError("the model server is offline")
 
@@ -210,6 +217,28 @@ ERRORS = [
         r"{name}: .*NaN or \+inf in 2 row\(s\) \(first: row 2",
     ),
     _case(
+        "teacher masks every class of a row",
+        _fit(teacher=_masked_row),
+        ValueError,
+        r"{name}: the teacher's output is -inf for every class in 1 row\(s\) "
+        r"\(first: row 7\); each row needs at least one possible class",
+    ),
+    _case(
+        "teacher returns labels",
+        _fit(teacher=FITTED_TEACHER.predict),
+        ValueError,
+        r"CallableTeacher: the teacher returned int64 values .*class labels "
+        "rather than class scores; pass the fitted estimator itself",
+    ),
+    _case(
+        "teacher returns probabilities as logits",
+        _fit(teacher=FITTED_TEACHER.predict_proba),
+        ValueError,
+        r"CallableTeacher: output='logits', but every row of the teacher's output "
+        r"lies in \[0, 1\] and sums to 1: these are probabilities.*"
+        r"CallableTeacher\(func, output='proba'\)",
+    ),
+    _case(
         "teacher returns 3-d",
         _fit(teacher=_returning(np.zeros((N, 3, 2)))),
         ValueError,
@@ -279,7 +308,8 @@ ERRORS = [
         _fidelity_without_teacher,
         ValueError,
         r"fidelity_score: {name} has no teacher_ \(it was fitted from "
-        r"teacher_logits alone\)",
+        r"teacher_logits alone\), so the teacher's labels of X are unknown; pass "
+        r"fidelity_score\(student, X, teacher_logits=...\)",
     ),
     # The teacher's classes.
     _case(
@@ -362,7 +392,8 @@ ERRORS = [
         "labels not teacher classes",
         _fit(alpha=0.5, args=(X, np.where(Y == 2, 7, Y))),
         ValueError,
-        r"{name}: y contains labels \[7\] that are not among the teacher's classes",
+        r"{name}: y contains labels \[7\] that are not among the teacher's classes "
+        r"\[0, 1, 2\]; the teacher was fitted on fewer classes than y holds",
     ),
     _case(
         "alpha > 0 without y",
@@ -658,6 +689,43 @@ def _huge_logits(make):
     assert np.mean(student.predict(X) == Y) > 0.95
 
 
+def _masked_logits(make):
+    """-inf logits (a class impossible for a row) are kept as probability 0."""
+    logits = np.where(np.eye(3)[(Y + 1) % 3] > 0, -np.inf, 3.0 * np.eye(3)[Y])
+    student = make(lambda X: logits[: len(X)]).fit(X)
+    assert np.isfinite(student.predict_proba(X)).all()
+    assert np.mean(student.predict(X) == Y) > 0.9
+
+
+class _DuckTeacher:
+    """Not a scikit-learn estimator: only predict_logits and classes."""
+
+    classes = np.array(["barolo", "grignolino", "barbera"])
+
+    def predict_logits(self, X):
+        return FITTED_TEACHER.decision_function(X)
+
+
+def _duck_typed_teacher(make):
+    """Any object with predict_logits(X) and classes is a teacher."""
+    student = make(_DuckTeacher()).fit(X)
+    assert_array_equal(student.classes_, _DuckTeacher.classes)
+    expected = _DuckTeacher.classes[FITTED_TEACHER.predict(X)]
+    assert np.mean(student.predict(X) == expected) > 0.9
+
+
+def _nullable_frame(make):
+    """pandas nullable dtypes (convert_dtypes) reach a torch teacher as floats."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(np.round(X, 3), columns=[f"c{i}" for i in range(D)])
+    teacher = _torch_teacher()
+    expected = make(teacher).fit(frame).predict_proba(frame)
+    nullable = frame.convert_dtypes()
+    assert str(nullable.dtypes.iloc[0]) == "Float64"
+    got = make(teacher).fit(nullable).predict_proba(nullable)
+    assert_allclose(got, expected, atol=1e-12)
+
+
 def _cached_teacher_after_a_new_module(make):
     """A teacher whose weights change: the row cache is dropped, not reused."""
     module = random_mlp(D, 3)
@@ -677,6 +745,9 @@ RECOVERIES = [
     ("single binary logit", _single_logit),
     ("huge logits", _huge_logits),
     ("teacher updated in place", _cached_teacher_after_a_new_module),
+    ("masked logits", _masked_logits),
+    ("duck-typed teacher", _duck_typed_teacher),
+    ("pandas nullable dtypes", _nullable_frame),
 ]
 
 
