@@ -12,6 +12,14 @@ Every ratio is measured side by side in one run; each time is the best of
   distance to the optimum of its own objective.
 - ``accuracy``: the three logistic regression routes at n=100k, d=50, K=10
   for ``tol`` from 1e-4 to 1e-6, each solution's distance to its optimum.
+- ``linear-teacher``: ``DistilledLogisticRegression`` against hard-label
+  ``LogisticRegression`` (both tol=1e-4, max_iter=1000) on a teacher the
+  student can nearly represent: a seeded ``torch.nn.Linear(50, 10)`` run
+  through ``TorchTeacher``, n=100k, 20k held-out rows. Hard labels sampled
+  from the teacher's softmax (as a real labelled set would be) and the
+  teacher's argmax; the student with the teacher's logits precomputed and
+  with the teacher run inside ``fit``. Fit time, iterations, ratios and test
+  accuracy against the teacher's argmax.
 - ``tree``: the same three routes for a depth-10 tree, Gini and entropy.
 - ``wrapper``: time and peak memory of ``DistilledClassifier`` with a
   ``LogisticRegression`` student, for several thresholds.
@@ -63,11 +71,21 @@ from skdistill import (
 from skdistill.targets import replicate_rows, soften
 
 SEED = 0
-SECTIONS = ("linear", "accuracy", "tree", "wrapper", "teacher", "cache", "memory")
+SECTIONS = (
+    "linear",
+    "accuracy",
+    "linear-teacher",
+    "tree",
+    "wrapper",
+    "teacher",
+    "cache",
+    "memory",
+)
 FULL = {
     "linear": ([10_000, 100_000, 1_000_000], [20, 100], [2, 10, 100]),
     "headline": (100_000, 50, 10),
     "sparse": (100_000, 50_000, 0.01, 10),  # n, d, density, K
+    "linear_teacher": (100_000, 20_000, 50, 10),  # n, held-out n, d, K
     "tree": (100_000, 50, [2, 10, 100]),
     "wrapper": (100_000, 50, 10),
     "teacher": (200_000, 100, 10),
@@ -79,6 +97,7 @@ QUICK = {
     "linear": ([1_000, 5_000], [20], [2, 10, 100]),
     "headline": (5_000, 50, 10),
     "sparse": (3_000, 5_000, 0.01, 10),
+    "linear_teacher": (5_000, 2_000, 50, 10),
     "tree": (3_000, 20, [2, 10, 100]),
     "wrapper": (3_000, 20, 10),
     "teacher": (20_000, 100, 10),
@@ -86,6 +105,7 @@ QUICK = {
     "memory": (10_000, 50, 10),
     "budget": 3.0,
 }
+LOGIT_SPREAD = 7.0  # linear teacher: mean over rows of the logits' std over classes
 PROBA_ROWS = 10_000  # rows on which probabilities are compared
 ACCURACY_ROWS = 100_000  # largest n whose solutions are polished for accuracy
 
@@ -230,7 +250,7 @@ def linear_cell(runner, X, teacher, K, C=1.0, T=2.0):
         f"| {iters} | {' / '.join(fmt(g, '.1e') for g in grads)} "
         f"| {' / '.join(fmt(g, '.1e') for g in to_optimum)}"
     )
-    return ratio(t_dist, t_hard)
+    return ratio(t_dist, t_hard), iters
 
 
 def polish(model):
@@ -261,12 +281,13 @@ def section_linear(runner, sizes):
             for K in ks:
                 linear_cell(runner, *dense_data(n, d, K), K)
     n, d, K = sizes["headline"]
-    headline = linear_cell(runner, *dense_data(n, d, K), K)
+    headline, iters = linear_cell(runner, *dense_data(n, d, K), K)
     n_s, d_s, density, K_s = sizes["sparse"]
     linear_cell(runner, *tfidf_data(n_s, d_s, density, K_s), K_s)
     print(
-        f"\nHeadline n={n}, d={d}, K={K}: distilled/hard = {fmt(headline, '.2f')} "
-        f"(target ≤ 1.2). Last row: CSR, tf-idf-like ({density:.0%} dense, "
+        f"\nHeadline (MLP teacher) n={n}, d={d}, K={K}: distilled / hard-label "
+        f"fit = {fmt(headline, '.2f')} (target ≤ 1.2), n_iter distilled/hard/naive "
+        f"= {iters}. Last row: CSR, tf-idf-like ({density:.0%} dense, "
         "L2-normalised rows)."
     )
     runner.report_skipped()
@@ -327,6 +348,110 @@ def section_accuracy(runner, sizes):
             f"| {' / '.join(fmt(g, '.1e') for g in gaps)} "
             f"| {fmt(ratio(t_d, t_h), '.2f')} | {fmt(ratio(t_d, t_default), '.2f')}"
         )
+    runner.report_skipped()
+
+
+def linear_torch_teacher(d, n_classes, X):
+    """A seeded ``torch.nn.Linear(d, K)`` whose logits on X spread about 7.
+
+    Weights standard normal, bias 0.1 × standard normal, all scaled so that
+    the mean over the rows of X of the logits' standard deviation across
+    classes is ``LOGIT_SPREAD``.
+    """
+    torch.manual_seed(SEED + 2)
+    module = torch.nn.Linear(d, n_classes)
+    with torch.no_grad():
+        module.weight.copy_(torch.randn(n_classes, d))
+        module.bias.copy_(0.1 * torch.randn(n_classes))
+        logits = TorchTeacher(module, device="cpu", cache=False).predict_logits(X)
+        scale = float(LOGIT_SPREAD / logits.std(axis=1).mean())
+        module.weight.mul_(scale)
+        module.bias.mul_(scale)
+    return module.eval()
+
+
+def sample_labels(logits, rng):
+    """One class per row drawn from ``softmax(logits)``."""
+    cumulative = softmax(logits, axis=1).cumsum(axis=1)
+    u = rng.random((len(logits), 1)) * cumulative[:, -1:]
+    return np.minimum((cumulative < u).sum(axis=1), logits.shape[1] - 1)
+
+
+def section_linear_teacher(runner, sizes):
+    n, n_test, d, K = sizes["linear_teacher"]
+    C, T, tol, max_iter = 1.0, 2.0, 1e-4, 1000
+    X_all = np.random.default_rng(SEED).standard_normal((n + n_test, d))
+    module = linear_torch_teacher(d, K, X_all[:n])
+    logits_all = TorchTeacher(module, device="cpu", cache=False).predict_logits(X_all)
+    X, X_test = X_all[:n], X_all[n:]
+    logits, y_test = logits_all[:n], logits_all[n:].argmax(axis=1)
+    y_argmax = logits.argmax(axis=1)
+    y_sampled = sample_labels(logits, np.random.default_rng(SEED + 3))
+    std, spread = logits.std(axis=1).mean(), np.ptp(logits, axis=1).mean()
+    print(
+        f"\n## Logistic regression on a linear teacher, n={n}, d={d}, K={K}\n\n"
+        f"Teacher: `TorchTeacher(torch.nn.Linear({d}, {K}), device='cpu')`, "
+        f"seeded weights scaled so that the logits' standard deviation across "
+        f"classes, averaged over the rows, is {std:.2f} (max − min across "
+        f"classes: {spread:.1f} on average); X standard normal. Hard-label "
+        f"baseline: `LogisticRegression(C={C:g}, tol={tol:g}, "
+        f"max_iter={max_iter})` on labels sampled from the teacher's softmax "
+        f"({np.mean(y_sampled == y_argmax):.1%} of them equal to its argmax), "
+        f"and on the argmax. Student: `DistilledLogisticRegression(teacher, "
+        f"temperature={T:g}, C={C:g}, tol={tol:g}, max_iter={max_iter})` on X "
+        "alone, with `teacher_logits=` precomputed, and with the teacher run "
+        "inside `fit` (a fresh `TorchTeacher` per fit, so every repeat runs "
+        f"the module). s: best of {runner.repeats}. Test accuracy: agreement "
+        f"with the teacher's argmax on {n_test} held-out rows.\n"
+    )
+    header(
+        "fit | targets | s | n_iter | / hard (sampled) | / hard (argmax) "
+        "| test accuracy vs teacher"
+    )
+
+    def hard(y):
+        lr = LogisticRegression(C=C, tol=tol, max_iter=max_iter)
+        return lambda: lr.fit(X, y)
+
+    def distilled(precomputed):
+        def fit():
+            teacher = TorchTeacher(module, device="cpu")
+            student = DistilledLogisticRegression(
+                teacher, temperature=T, C=C, tol=tol, max_iter=max_iter
+            )
+            if precomputed:
+                return student.fit(X, teacher_logits=logits)
+            return student.fit(X)
+
+        return fit
+
+    routes = [
+        ("hard-label", "sampled labels", hard(y_sampled)),
+        ("hard-label", "argmax labels", hard(y_argmax)),
+        ("distilled", "logits precomputed", distilled(True)),
+        ("distilled", "teacher inside fit", distilled(False)),
+    ]
+    results = {}
+    for name, targets, fit in routes:
+        key = ("linear-teacher", name, targets)
+        results[targets] = runner.time(f"{name} {targets}", key, n, fit)
+    t_sampled, t_argmax = results["sampled labels"][0], results["argmax labels"][0]
+    for name, targets, _ in routes:
+        t, model = results[targets]
+        n_iter = None if model is None else int(model.n_iter_[0])
+        accuracy = None if model is None else np.mean(model.predict(X_test) == y_test)
+        row(
+            f"{name} | {targets} | {fmt(t)} | {fmt(n_iter, 'd')} "
+            f"| {fmt(ratio(t, t_sampled), '.2f')} | {fmt(ratio(t, t_argmax), '.2f')} "
+            f"| {fmt(accuracy, '.4f')}"
+        )
+    t_pre, t_inside = results["logits precomputed"][0], results["teacher inside fit"][0]
+    print(
+        f"\nLinear teacher: distilled / hard-label fit (sampled labels) = "
+        f"{fmt(ratio(t_pre, t_sampled), '.2f')} with logits precomputed, "
+        f"{fmt(ratio(t_inside, t_sampled), '.2f')} with the teacher inside fit "
+        "(target ≤ 1.2)."
+    )
     runner.report_skipped()
 
 
@@ -638,6 +763,7 @@ def main():
     sections = {
         "linear": lambda: section_linear(runner, sizes),
         "accuracy": lambda: section_accuracy(runner, sizes),
+        "linear-teacher": lambda: section_linear_teacher(runner, sizes),
         "tree": lambda: section_tree(runner, sizes),
         "wrapper": lambda: section_wrapper(runner, sizes),
         "teacher": lambda: section_teacher(runner, sizes),

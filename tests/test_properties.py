@@ -63,6 +63,19 @@ ALPHAS = st.floats(0, 1)
 LBFGS_TOL = 1e-10
 LBFGS_ATOL = 1e-5
 
+
+def lbfgs_atol(problem, name):
+    """LBFGS_ATOL, times T for the linear student with a soft term.
+
+    Its objective weighs the soft term by T**2, so the loss L-BFGS sees is
+    up to T**2 times larger; its ftol is relative to the loss once the loss
+    exceeds 1, so the coefficients where it stops move by up to
+    sqrt(T**2) = T times more (hypothesis found 2.1e-5 at T = 14).
+    """
+    if name == "linear" and problem.alpha < 1:
+        return LBFGS_ATOL * max(1.0, problem.temperature)
+    return LBFGS_ATOL
+
 # Integer weights and targets on a 2**-30 grid make every sum of targets the
 # tree takes exact, in any order, weighted or repeated alike; the sums of
 # their squares are not, and round differently. A node whose squared error is
@@ -259,8 +272,8 @@ def test_predictions_do_not_depend_on_row_order(problem, data):
         # The tree is compared on the rows it is fitted on: where splits tie
         # (a node of near-identical targets, see TREE_ATOL), the one that wins
         # may differ and route unseen rows elsewhere.
-        atol = TREE_ATOL if name == "tree" else LBFGS_ATOL
-        assert_allclose(after, before, rtol=0, atol=atol)
+        atol = TREE_ATOL if name == "tree" else lbfgs_atol(problem, name)
+        assert_allclose(after, before, rtol=0, atol=atol, err_msg=name)
 
 
 @pytest.mark.xfail(
@@ -314,7 +327,7 @@ def test_integer_weights_equal_repeated_rows(problem):
         student.fit(problem.X[repeated], problem.y[repeated])
         expected = fitted_distributions(weighted[name], X_eval, problem.temperature)
         got = fitted_distributions(student, X_eval, problem.temperature)
-        atol = TREE_ATOL if name == "tree" else LBFGS_ATOL
+        atol = TREE_ATOL if name == "tree" else lbfgs_atol(problem, name)
         assert_allclose(got, expected, rtol=0, atol=atol)
 
 

@@ -85,7 +85,7 @@ class TorchTeacher(BaseEstimator):
         once. True bounds the cache at 1 GiB
         (:data:`~skdistill.teachers.DEFAULT_CACHE_BYTES`); an int is the bound
         in bytes; False turns it off. A cached row costs its input bytes (in
-        the module's dtype), its outputs and about 100 bytes; past the bound
+        the module's dtype), its outputs and about 140 bytes; past the bound
         the least recently used rows are dropped. The cache is emptied when
         any parameter or buffer of the module changes value (a checksum of
         the weights is taken on every call), and it is not pickled.
