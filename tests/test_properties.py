@@ -76,6 +76,7 @@ def lbfgs_atol(problem, name):
         return LBFGS_ATOL * max(1.0, problem.temperature)
     return LBFGS_ATOL
 
+
 # Integer weights and targets on a 2**-30 grid make every sum of targets the
 # tree takes exact, in any order, weighted or repeated alike; the sums of
 # their squares are not, and round differently. A node whose squared error is
