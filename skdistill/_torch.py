@@ -26,7 +26,7 @@ __all__ = [
 _CHECKSUM_WIDTH = 256
 
 # Integer view of each floating dtype, by element size in bytes.
-_INT_VIEWS = {1: "uint8", 2: "int16", 4: "int32", 8: "int64"}
+_INT_VIEWS = {1: "uint8", 2: "int16", 4: "int32"}
 
 
 def torch():
@@ -132,6 +132,10 @@ def weights_checksum(module):
             flat = t.view_as_real(flat).reshape(-1)
         if flat.dtype == t.bool:
             flat = flat.view(t.uint8)
+        elif flat.element_size() == 8:
+            # As pairs of 32-bit words: 64-bit words would make the int64
+            # sums wrap, and a sign flip of an even number of values vanish.
+            flat = flat.view(t.int32)
         elif flat.is_floating_point():
             flat = flat.view(getattr(t, _INT_VIEWS[flat.element_size()]))
         width = _CHECKSUM_WIDTH

@@ -15,7 +15,12 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.naive_bayes import GaussianNB
 from sklearn.svm import LinearSVC
 
-from skdistill import DistilledLogisticRegression, TorchTeacher
+from skdistill import (
+    DistilledClassifier,
+    DistilledDecisionTree,
+    DistilledLogisticRegression,
+    TorchTeacher,
+)
 from skdistill.teachers import (
     CallableTeacher,
     SklearnTeacher,
@@ -535,3 +540,122 @@ def test_as_teacher_errors_name_the_fix():
         TorchTeacher("net").predict_logits(np.ones((2, 2)))
     with pytest.raises(ValueError, match="'output' parameter of TorchTeacher"):
         TorchTeacher(random_mlp(2, 2), output="scores").predict_logits(np.ones((2, 2)))
+
+
+_STUDENTS = {
+    "linear": lambda teacher: DistilledLogisticRegression(teacher),
+    "tree": lambda teacher: DistilledDecisionTree(teacher, max_depth=3),
+    "wrapper": lambda teacher: DistilledClassifier(GaussianNB(), teacher),
+}
+
+
+class _CountingLogisticRegression(LogisticRegression):
+    """A scikit-learn teacher that counts the rows it is asked about."""
+
+    rows = 0
+
+    def predict_proba(self, X):
+        type(self).rows += len(X)
+        return super().predict_proba(X)
+
+
+class _DuckTeacher:
+    classes = None
+
+    def __init__(self, W):
+        self.W, self.rows = W, 0
+
+    def predict_logits(self, X):
+        self.rows += len(X)
+        return X @ self.W
+
+
+@pytest.mark.parametrize("name", sorted(_STUDENTS))
+def test_every_teacher_form_is_shared_by_clones_and_an_unfitted_one_copied(name):
+    X, y = load_scaled("wine")
+    fitted = LogisticRegression(max_iter=1000).fit(X, y)
+    forms = [
+        random_mlp(X.shape[1], 3),  # a bare module
+        TorchTeacher(random_mlp(X.shape[1], 3), device="cpu"),
+        fitted,
+        CallableTeacher(fitted.predict_proba, output="proba"),
+        lambda Z: Z @ np.ones((X.shape[1], 3)),
+        _DuckTeacher(np.ones((X.shape[1], 3))),
+    ]
+    for teacher in forms:
+        assert clone(_STUDENTS[name](teacher)).teacher is teacher
+    unfitted = LogisticRegression()
+    copy = clone(_STUDENTS[name](unfitted))
+    assert copy.teacher is not unfitted
+    copy.fit(X, y)
+    assert not hasattr(unfitted, "coef_")  # a clone was trained, not the user's
+
+
+@pytest.mark.parametrize("name", sorted(_STUDENTS))
+def test_search_forwards_each_row_once_through_the_users_own_module(name):
+    # 5 folds x 3 temperatures and a refit: 16 fits, no labels, no scoring=
+    # (score without labels is fidelity), one forward per distinct row.
+    X, _ = load_scaled("wine")
+    module = RowCounter(random_mlp(X.shape[1], 3))
+    search = GridSearchCV(_STUDENTS[name](module), {"temperature": [1, 2, 4]}, cv=5)
+    search.fit(X)
+    assert module.rows == len(np.unique(X, axis=0))
+    assert search.best_estimator_.teacher is module
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_sklearn_callable_and_duck_teachers_run_each_row_once():
+    X, y = load_scaled("wine")
+    _CountingLogisticRegression.rows = 0
+    fitted = _CountingLogisticRegression(max_iter=1000).fit(X, y)
+    duck = _DuckTeacher(np.random.default_rng(0).normal(size=(X.shape[1], 3)))
+    grid = {"temperature": [1, 2, 4], "C": [0.1, 1.0, 10.0]}  # 27 fits and a refit
+    GridSearchCV(DistilledLogisticRegression(fitted), grid, cv=3).fit(X)
+    assert _CountingLogisticRegression.rows == len(X)
+    GridSearchCV(DistilledLogisticRegression(duck), grid, cv=3).fit(X)
+    assert duck.rows == len(X)
+    # Refitted in place on other rows: new logits, not the cached ones.
+    before = SklearnTeacher(fitted).predict_logits(X)
+    fitted.fit(X[y > 0], y[y > 0])
+    after = SklearnTeacher(fitted).predict_logits(X)
+    assert after.shape == (len(X), 2) and before.shape == (len(X), 3)
+
+
+def test_replacing_weights_twice_is_never_served_stale_logits():
+    X, _ = load_scaled("wine")
+    module = random_mlp(X.shape[1], 3)
+    teacher = TorchTeacher(module, device="cpu")
+    layer = module[-1]
+    for change in range(3):
+        teacher.predict_logits(X)
+        if change < 2:  # replace the tensor: the allocator may reuse an address
+            layer.weight.data = layer.weight.data.clone() * 2
+        else:  # in place, bypassing autograd's version counter
+            layer.weight.data.mul_(-1)
+        fresh = TorchTeacher(module, device="cpu", cache=False).predict_logits(X)
+        assert_allclose(teacher.predict_logits(X), fresh)
+
+
+def test_the_cache_is_bounded_and_drops_the_least_recently_used_rows():
+    X, _ = load_scaled("wine")
+    module = RowCounter(random_mlp(X.shape[1], 3))
+    A, B, C = X[:50], X[50:100], X[100:150]
+    per_row = 13 * 8 + 3 * 8 + 140  # key, outputs, bookkeeping
+    teacher = TorchTeacher(module, device="cpu", cache=int(per_row * 120))
+    for block in (A, B, A, C):  # C evicts B, the least recently used
+        teacher.predict_logits(block)
+    assert teacher._row_cache().nbytes <= per_row * 120
+    module.rows = 0
+    teacher.predict_logits(A)
+    assert module.rows == 0  # still cached
+    expected = TorchTeacher(module, device="cpu", cache=False).predict_logits(B)
+    module.rows = 0
+    assert_allclose(teacher.predict_logits(B), expected)
+    # B, the least recently used, made room for C: at least the 30 rows C
+    # needed beyond the bound (and a slack of a tenth of it) ran again.
+    assert 30 <= module.rows <= len(B)
+    # More rows than the bound holds: correct all the same.
+    small = TorchTeacher(module, device="cpu", cache=per_row * 10)
+    reference = TorchTeacher(module, device="cpu", cache=False).predict_logits(X)
+    assert_allclose(small.predict_logits(X), reference)
+    assert small._row_cache().nbytes <= per_row * 10
