@@ -379,9 +379,9 @@ class TorchTeacher(BaseEstimator):
         else:
             batch = X[start:stop]
             batch = batch.toarray() if sp.issparse(batch) else np.asarray(batch)
-            batch = np.ascontiguousarray(batch)
             _check_range(batch, dtype)
-            inputs = t.from_numpy(batch).to(dtype)
+            # A copy: a module with an in-place first op must not write into X.
+            inputs = t.tensor(batch, dtype=dtype)
         if isinstance(inputs, Mapping):  # a dict, a tokenizer's BatchEncoding
             out = self.module(**{k: _to_device(v, device) for k, v in inputs.items()})
         else:
