@@ -2,6 +2,7 @@
 
 from skdistill.linear import DistilledLogisticRegression
 from skdistill.metrics import fidelity_score
+from skdistill.regressor import DistilledRegressor
 from skdistill.teachers import TorchTeacher
 from skdistill.tree import DistilledDecisionTree
 from skdistill.wrapper import DistilledClassifier
@@ -10,6 +11,7 @@ __all__ = [
     "DistilledClassifier",
     "DistilledDecisionTree",
     "DistilledLogisticRegression",
+    "DistilledRegressor",
     "TorchTeacher",
     "__version__",
     "fidelity_score",

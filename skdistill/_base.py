@@ -1,11 +1,28 @@
-"""The shared fit path of every student: validate -> teacher -> targets -> student.
+"""The task-agnostic fit path of every student: validate -> teacher -> targets.
 
-A student subclasses :class:`BaseDistiller` and implements only
-``_fit_targets(X, targets, sample_weight)`` (fit the
-:class:`~skdistill._classification.SoftTargets` of the transfer rows, which
-the fit owns), ``predict_proba`` and ``predict_log_proba``. Everything else,
-input validation, resolving the teacher, the teacher's pass over X and the
-synthetic rows, the classes and the hard labels, happens here once.
+A student subclasses a task's base class (``BaseDistilledClassifier`` in
+:mod:`skdistill._classification`, ``BaseDistilledRegressor`` in
+:mod:`skdistill._regression`), which subclasses :class:`BaseDistiller` and
+sets ``_stage``, the task's target stage. The student implements only
+``_fit_targets(X, targets, sample_weight)`` and its predictions.
+
+``BaseDistiller`` validates the input, resolves the teacher, runs it on X and
+on the synthetic rows, and hands the outputs to the stage, which turns them
+into the targets (softened and mixed class distributions, or mixed values)
+and knows nothing of validation or teachers. A stage is an object with:
+
+- ``task``: ``"classification"`` or ``"regression"``, what ``as_teacher``
+  checks the teacher against;
+- ``given``: the name of the fit parameter of precomputed teacher outputs;
+- ``validate_y(y, owner)``;
+- ``predict(teacher, X, remember)``: the teacher's raw outputs;
+- ``check(outputs, n_samples, owner, source)``: outputs checked and made
+  float64;
+- ``labels(outputs, y, teacher, owner, source)``: the hard labels, encoded
+  against the outputs (classes and label columns; values of the right width);
+- ``targets(outputs, labels, estimator)``: the target object the student
+  fits, for the real rows followed by any synthetic ones;
+- ``fitted(targets)``: the attributes the fit sets besides ``teacher_``.
 """
 
 import copy
@@ -13,20 +30,9 @@ from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skdistill._classification import (
-    SoftTargets,
-    check_logits,
-    encode_labels,
-    teacher_classes,
-)
 from skdistill._errors import TeacherError, failure
 from skdistill._sklearn import (
     HasMethods,
@@ -34,25 +40,24 @@ from skdistill._sklearn import (
     InvalidParameterError,
     StrOptions,
     _check_sample_weight,
-    _fit_context,
     _num_samples,
 )
 from skdistill.augment import resolve_augment
 from skdistill.teachers import TorchTeacher, as_teacher, is_shared_teacher
 from skdistill.teachers._resolve import _describe_teacher
 
-__all__ = ["BaseDistiller"]
+__all__ = ["BaseDistiller", "teacher_outputs"]
 
 
-def _teacher_logits(teacher, X, n_samples, owner, *, remember=True, source=None):
-    """Run the teacher on X; return its checked logits, float64 (n, K).
+def teacher_outputs(stage, teacher, X, n_samples, owner, *, remember=True, source=None):
+    """Run the teacher on X; return its outputs, checked by ``stage``.
 
     An error the teacher raises is re-raised naming the student and the
     teacher, with the original chained; errors skdistill raised itself
     already do.
     """
     try:
-        logits = teacher.predict_logits(X, remember=remember)
+        outputs = stage.predict(teacher, X, remember)
     except (InvalidParameterError, TeacherError):
         raise  # skdistill's own errors name the class and the fix already
     except Exception as exc:
@@ -63,13 +68,22 @@ def _teacher_logits(teacher, X, n_samples, owner, *, remember=True, source=None)
             f"shape {tuple(shape)}; check that it takes X as the student "
             "receives it (columns, dtype, and preprocess= for raw input).",
         ) from exc
-    return check_logits(logits, n_samples, owner, source or "the teacher's output")
+    return stage.check(outputs, n_samples, owner, source or "the teacher's output")
 
 
 def _is_conversion_error(exc):
     """Whether validating X failed because a value is not a number."""
     text = str(exc)
     return "could not convert" in text or "argument must be a string or a" in text
+
+
+def _width(row_shape):
+    """What a teacher returns per row, in words: "3 columns", "one value"."""
+    if not row_shape:
+        return "one value per row"
+    if len(row_shape) == 1:
+        return f"{row_shape[0]} columns"
+    return f"shape {row_shape} per row"
 
 
 # Attributes validate_data sets when fit starts.
@@ -80,16 +94,17 @@ class _TeacherModule:
     """Stands for ``teacher_.module`` in the pickle of a student."""
 
 
-class BaseDistiller(ClassifierMixin, BaseEstimator):
+class BaseDistiller(BaseEstimator):
     """Base class of the students: the fit path from teacher to targets.
 
-    Subclasses set ``_validate_kwargs`` (how ``validate_data`` checks X) and
-    implement ``_fit_targets``, ``predict_proba`` and ``predict_log_proba``.
+    A task's base class sets ``_stage`` and defines the public ``fit``, which
+    calls :meth:`_fit_distilled`; a student sets ``_validate_kwargs`` (how
+    ``validate_data`` checks X) and implements ``_fit_targets`` and its
+    predictions.
     """
 
     _parameter_constraints = {
         "teacher": "no_validation",
-        "temperature": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, 1, closed="both")],
         "augment": [
             None,
@@ -102,49 +117,27 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # y is optional: without it the student learns from the teacher alone.
-        tags.target_tags.required = False
         tags.input_tags.sparse = (
             bool(self._validate_kwargs.get("accept_sparse")) and self.augment is None
         )
         return tags
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None, *, sample_weight=None, teacher_logits=None):
-        """Fit the student to the teacher's softened predictions on X.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Transfer data: the rows the teacher labels and the student learns
-            from.
-        y : array-like of shape (n_samples,), default=None
-            True labels. Optional: needed when ``alpha > 0`` and to train an
-            unfitted scikit-learn teacher.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative row weights; ones when None.
-        teacher_logits : array-like of shape (n_samples, n_classes), default=None
-            Precomputed teacher logits for X; the teacher is then not run.
-            Search objects slice it per fold like ``sample_weight``.
-
-        Returns
-        -------
-        self : object
-            The fitted student.
-        """
+    def _fit_distilled(self, X, y, sample_weight, given):
+        """The fit: ``given`` holds precomputed teacher outputs, or is None."""
         # validate_data records the features of X at once; a fit that fails
         # puts back those of the last successful fit.
         previous = {k: v for k, v in vars(self).items() if k in _INPUT_ATTRIBUTES}
         try:
-            return self._fit(X, y, sample_weight, teacher_logits)
+            return self._fit(X, y, sample_weight, given)
         except BaseException:
             for name in _INPUT_ATTRIBUTES:
                 self.__dict__.pop(name, None)
             self.__dict__.update(previous)
             raise
 
-    def _fit(self, X, y, sample_weight, teacher_logits):
+    def _fit(self, X, y, sample_weight, given):
         owner = type(self).__name__
+        stage = self._stage
         self._check_student()
         X_raw = X
         if y is None:
@@ -152,15 +145,7 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         else:
             self._check_y_length(X, y)
             X, y = self._validate_X(X, y)
-            y = column_or_1d(y, warn=True)
-            try:
-                check_classification_targets(y)
-            except ValueError as exc:
-                raise ValueError(
-                    f"{owner}: {exc} y holds the class labels of X (among the "
-                    "teacher's classes), or is None to learn from the teacher "
-                    "alone."
-                ) from exc
+            y = stage.validate_y(y, owner)
         n_samples = _num_samples(X)
         if sample_weight is not None:
             try:
@@ -174,8 +159,8 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
                 ) from exc
         if self.alpha > 0 and y is None:
             raise ValueError(
-                f"{owner}: alpha={self.alpha} mixes in the hard labels, but y is "
-                "None; pass y, or set alpha=0 to learn from the teacher alone."
+                f"{owner}: alpha={self.alpha} mixes in y, the true labels or values, "
+                "but y is None; pass y, or set alpha=0 to learn from the teacher alone."
             )
 
         augmenter = resolve_augment(
@@ -184,48 +169,47 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         if hasattr(augmenter, "_validate_params"):
             augmenter._validate_params()  # before the teacher's long run
 
-        if teacher_logits is None or self.teacher is not None:
-            teacher = as_teacher(self.teacher, X_raw, y, sample_weight, owner=owner)
+        if given is None or self.teacher is not None:
+            teacher = as_teacher(
+                self.teacher, X_raw, y, sample_weight, owner=owner, task=stage.task
+            )
         else:
             teacher = None
-        if teacher_logits is None:
+        if given is None:
             source = "the teacher's output"
-            logits = _teacher_logits(teacher, X_raw, n_samples, owner)
+            outputs = teacher_outputs(stage, teacher, X_raw, n_samples, owner)
         else:
-            source = "teacher_logits"
-            logits = check_logits(teacher_logits, n_samples, owner, source)
-        classes = teacher_classes(teacher, logits.shape[1], owner, source)
-        if y is None:
-            y_index = np.full(n_samples, -1, dtype=np.intp)
-        else:
-            y_index = encode_labels(y, classes, teacher, owner)
+            source = stage.given
+            outputs = stage.check(given, n_samples, owner, source)
+        labels = stage.labels(outputs, y, teacher, owner, source)
         if augmenter is not None:
-            X, logits, y_index, sample_weight = self._augment(
-                augmenter, teacher, X, X_raw, logits, y_index, sample_weight
+            X, outputs, sample_weight = self._augment(
+                augmenter, teacher, X, X_raw, outputs, sample_weight
             )
-        targets = SoftTargets(logits, y_index, self.alpha, self.temperature, classes)
+        targets = stage.targets(outputs, labels, self)
         targets.check_informative(owner)
         self._fit_targets(X, targets, sample_weight)
         # Set last, so that a fit that fails leaves no half-updated student.
         self.teacher_ = teacher
-        self.classes_ = classes
+        for name, value in stage.fitted(targets).items():
+            setattr(self, name, value)
         return self
 
-    def _augment(self, augmenter, teacher, X, X_raw, logits, y_index, sample_weight):
-        """Add synthetic rows, labelled by the teacher alone, to X, logits, y, w.
+    def _augment(self, augmenter, teacher, X, X_raw, outputs, sample_weight):
+        """Add synthetic rows, labelled by the teacher alone, to X, outputs, w.
 
-        Each synthetic row weighs what its source row weighs and has no hard
-        label (``y_index`` -1). The synthetic rows do not enter the
-        teacher's row cache. The rows are made and labelled one copy of X at
-        a time and written into arrays allocated once, so the temporaries
-        stay the size of X.
+        The synthetic rows follow the real ones; each weighs what its source
+        row weighs and has no hard label (the stage's targets know the real
+        rows come first). They do not enter the teacher's row cache. The rows
+        are made and labelled one copy of X at a time and written into arrays
+        allocated once, so the temporaries stay the size of X.
         """
         owner = type(self).__name__
         if teacher is None:
             raise ValueError(
                 f"{owner}: augment={self.augment!r} needs a teacher to label the "
                 "synthetic rows, but teacher is None; pass the teacher "
-                "(teacher_logits only cover the real rows)."
+                f"({self._stage.given} only cover the real rows)."
             )
         try:
             values = None if sp.issparse(X) else np.asarray(X)
@@ -236,21 +220,21 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
         if values is None or values.ndim != 2:
             raise TypeError(
                 f"{owner}: augment={self.augment!r} needs dense numeric X of shape "
-                "(n_samples, n_features); sparse or non-numeric X is not "
-                "supported with augmentation. Densify X (X.toarray()) or set "
-                "augment=None."
+                "(n_samples, n_features); sparse X, non-numeric X and missing "
+                "values (pd.NA) are not supported with augmentation. Densify X "
+                "(X.toarray()), impute the missing values, or set augment=None."
             )
         if hasattr(augmenter, "iter_samples"):
             chunks = augmenter.iter_samples(values)
-            n_new = augmenter.n_copies * len(logits)
+            n_new = augmenter.n_copies * len(outputs)
         else:  # any object with sample(X) -> (X_new, source)
             chunks = [augmenter.sample(values)]
             n_new = len(chunks[0][1])
         columns = getattr(X_raw, "columns", None)
         frame = hasattr(X, "iloc")
-        n, n_classes = logits.shape
-        X_all = None if frame else np.empty((n + n_new, X.shape[1]), values.dtype)
-        z_all = np.empty((n + n_new, n_classes))
+        n, row_shape = len(outputs), outputs.shape[1:]
+        X_all = None if frame else np.empty((n + n_new, values.shape[1]), values.dtype)
+        z_all = np.empty((n + n_new, *row_shape))
         weights = np.ones(n) if sample_weight is None else sample_weight
         w_all = np.empty(n + n_new)
         parts = [X]
@@ -261,8 +245,8 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
 
                 X_new = pd.DataFrame(X_new, columns=columns)
             stop = start + len(source)
-            z_all[start:stop] = self._synthetic_logits(
-                teacher, X_new, len(source), n_classes
+            z_all[start:stop] = self._synthetic_outputs(
+                teacher, X_new, len(source), row_shape
             )
             w_all[start:stop] = weights[source]
             if frame:
@@ -270,30 +254,60 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
             else:
                 X_all[start:stop] = X_new
             start = stop
-        z_all[:n], w_all[:n] = logits, weights
-        y_all = np.full(n + n_new, -1, dtype=np.intp)
-        y_all[:n] = y_index
+        z_all[:n], w_all[:n] = outputs, weights
         if frame:
             import pandas as pd
 
             X_all = pd.concat(parts, ignore_index=True)
         else:
-            X_all[:n] = X
-        return X_all, z_all, y_all, w_all
+            X_all[:n] = values
+        return X_all, z_all, w_all
 
-    def _synthetic_logits(self, teacher, X_new, n_rows, n_classes):
+    def _synthetic_outputs(self, teacher, X_new, n_rows, row_shape):
         owner = type(self).__name__
         source = "the teacher's output on the synthetic rows"
-        logits = _teacher_logits(
-            teacher, X_new, n_rows, owner, remember=False, source=source
+        outputs = teacher_outputs(
+            self._stage, teacher, X_new, n_rows, owner, remember=False, source=source
         )
-        if logits.shape[1] != n_classes:
+        if outputs.shape[1:] != row_shape:
             raise ValueError(
-                f"{owner}: {source} has {logits.shape[1]} columns but "
-                f"{n_classes} on the real rows; a teacher's output shape must "
-                "not change between calls."
+                f"{owner}: {source} has {_width(outputs.shape[1:])} but "
+                f"{_width(row_shape)} on the real rows; a teacher's output shape "
+                "must not change between calls."
             )
-        return logits
+        return outputs
+
+    def set_params(self, **params):
+        """Set the parameters of this student.
+
+        Parameters of a trained teacher (``teacher__alpha``) are refused: it
+        is shared by every clone of the student and used as it is, so setting
+        them would change the caller's model for all of them and retrain
+        nothing.
+
+        Parameters
+        ----------
+        **params : dict
+            Student parameters, and those of an unfitted teacher.
+
+        Returns
+        -------
+        self : object
+        """
+        nested = sorted(name for name in params if name.startswith("teacher__"))
+        teacher = params.get("teacher", self.teacher)
+        if nested and is_shared_teacher(teacher):
+            owner = type(self).__name__
+            raise ValueError(
+                f"{owner}: cannot set {nested}: the teacher "
+                f"{_describe_teacher(teacher)} is trained and shared by every clone "
+                f"of {owner} (the folds and candidates of a search), so this would "
+                "change it for all of them and retrain nothing. To tune a "
+                "scikit-learn teacher, pass it unfitted (it is then trained inside "
+                "fit); to compare trained teachers, search over teacher= with each "
+                "one wrapped in sklearn.frozen.FrozenEstimator."
+            )
+        return super().set_params(**params)
 
     def _check_student(self):
         """Checks a student makes before the teacher runs; none by default."""
@@ -376,44 +390,3 @@ class BaseDistiller(ClassifierMixin, BaseEstimator):
     def _validate_predict_X(self, X):
         check_is_fitted(self)
         return self._validate_X(X, reset=False)
-
-    def predict(self, X):
-        """Predict the class of each row of X.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
-
-    def score(self, X, y=None, sample_weight=None):
-        """Accuracy on ``(X, y)``; without labels, fidelity to the teacher.
-
-        With ``y=None`` this is :func:`~skdistill.fidelity_score`: the share
-        of rows on which the student predicts the teacher's top class. So a
-        ``GridSearchCV`` on unlabelled data, without ``scoring=``, ranks the
-        candidates by fidelity instead of scoring them all NaN.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score on.
-        y : array-like of shape (n_samples,), default=None
-            True labels; None scores against the teacher.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights.
-
-        Returns
-        -------
-        score : float
-        """
-        if y is None:
-            from skdistill.metrics import fidelity_score
-
-            return fidelity_score(self, X, sample_weight=sample_weight)
-        return super().score(X, y, sample_weight=sample_weight)

@@ -1,4 +1,4 @@
-"""The classification target stage: from teacher logits and labels to targets.
+"""The classification task: its target stage and the base of its students.
 
 Between the teacher and a classification student stands one object,
 :class:`SoftTargets`: the teacher's logits on every transfer row, the hard
@@ -9,17 +9,32 @@ mixture, the logits themselves), so the loss
     alpha * CE(y, softmax(s)) + (1 - alpha) * T**2 * CE(softmax(z / T), softmax(s / T))
 
 is written down once, here, and each student states how it minimises it.
+:class:`ClassificationStage` makes the targets from the teacher's logits and
+y; :class:`BaseDistilledClassifier` is the base of the classification
+students (their ``fit``, ``predict`` and ``score``).
 """
 
 import warnings
+from numbers import Real
 
 import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
 
-from skdistill._sklearn import _num_samples
+from skdistill._base import BaseDistiller
+from skdistill._sklearn import Interval, _fit_context, _num_samples
 from skdistill.targets import as_logits, soften
 from skdistill.teachers import CallableTeacher, SklearnTeacher, TorchTeacher
 
-__all__ = ["SoftTargets", "check_logits", "encode_labels", "teacher_classes"]
+__all__ = [
+    "BaseDistilledClassifier",
+    "ClassificationStage",
+    "SoftTargets",
+    "check_logits",
+    "encode_labels",
+    "teacher_classes",
+]
 
 # A distribution within this total-variation distance of uniform carries no
 # information; one whose top class has at least 1 - this is one-hot.
@@ -265,3 +280,149 @@ class SoftTargets:
                     UserWarning,
                     stacklevel=5,
                 )
+
+
+class ClassificationStage:
+    """The classification target stage (see :mod:`skdistill._base`)."""
+
+    task = "classification"
+    given = "teacher_logits"
+
+    def validate_y(self, y, owner):
+        y = column_or_1d(y, warn=True)
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:
+            raise ValueError(
+                f"{owner}: {exc} y holds the class labels of X (among the "
+                "teacher's classes), or is None to learn from the teacher "
+                "alone."
+            ) from exc
+        return y
+
+    def predict(self, teacher, X, remember):
+        return teacher.predict_logits(X, remember=remember)
+
+    def check(self, outputs, n_samples, owner, source):
+        return check_logits(outputs, n_samples, owner, source)
+
+    def labels(self, logits, y, teacher, owner, source):
+        """The classes of the columns and the column of each label of y."""
+        classes = teacher_classes(teacher, logits.shape[1], owner, source)
+        if y is None:
+            return classes, np.full(len(logits), -1, dtype=np.intp)
+        return classes, encode_labels(y, classes, teacher, owner)
+
+    def targets(self, logits, labels, estimator):
+        classes, y_real = labels
+        y_index = np.full(len(logits), -1, dtype=np.intp)
+        y_index[: len(y_real)] = y_real  # the synthetic rows have no label
+        return SoftTargets(
+            logits, y_index, estimator.alpha, estimator.temperature, classes
+        )
+
+    def fitted(self, targets):
+        return {"classes_": targets.classes}
+
+    def fidelity(self, student, X, logits, sample_weight):
+        """Weighted share of rows where the student predicts the top class."""
+        if logits.shape[1] != len(student.classes_):
+            raise ValueError(
+                f"fidelity_score: the teacher's output has {logits.shape[1]} "
+                f"columns but {type(student).__name__} was fitted on "
+                f"{len(student.classes_)} classes; a teacher's output shape must "
+                "not change between calls. Refit the student with the teacher as "
+                "it is now."
+            )
+        teacher_pred = student.classes_[np.argmax(logits, axis=1)]
+        agree = teacher_pred == student.predict(X)
+        return float(np.average(agree, weights=sample_weight))
+
+
+class BaseDistilledClassifier(ClassifierMixin, BaseDistiller):
+    """Base class of the classification students.
+
+    A student implements ``_fit_targets(X, targets, sample_weight)`` (fit the
+    :class:`SoftTargets` of the transfer rows), ``predict_proba`` and
+    ``predict_log_proba``.
+    """
+
+    _stage = ClassificationStage()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # y is optional: without it the student learns from the teacher alone
+        # (ClassifierMixin says otherwise).
+        tags.target_tags.required = False
+        return tags
+
+    _parameter_constraints = {
+        **BaseDistiller._parameter_constraints,
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None, *, sample_weight=None, teacher_logits=None):
+        """Fit the student to the teacher's softened predictions on X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Transfer data: the rows the teacher labels and the student learns
+            from.
+        y : array-like of shape (n_samples,), default=None
+            True labels. Optional: needed when ``alpha > 0`` and to train an
+            unfitted scikit-learn teacher.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights; ones when None.
+        teacher_logits : array-like of shape (n_samples, n_classes), default=None
+            Precomputed teacher logits for X; the teacher is then not run.
+            Search objects slice it per fold like ``sample_weight``.
+
+        Returns
+        -------
+        self : object
+            The fitted student.
+        """
+        return self._fit_distilled(X, y, sample_weight, teacher_logits)
+
+    def predict(self, X):
+        """Predict the class of each row of X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def score(self, X, y=None, sample_weight=None):
+        """Accuracy on ``(X, y)``; without labels, fidelity to the teacher.
+
+        With ``y=None`` this is :func:`~skdistill.fidelity_score`: the share
+        of rows on which the student predicts the teacher's top class. So a
+        ``GridSearchCV`` on unlabelled data, without ``scoring=``, ranks the
+        candidates by fidelity instead of scoring them all NaN.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score on.
+        y : array-like of shape (n_samples,), default=None
+            True labels; None scores against the teacher.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+        """
+        if y is None:
+            from skdistill.metrics import fidelity_score
+
+            return fidelity_score(self, X, sample_weight=sample_weight)
+        return super().score(X, y, sample_weight=sample_weight)

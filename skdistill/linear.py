@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
-from skdistill._base import BaseDistiller
+from skdistill._classification import BaseDistilledClassifier
 from skdistill._linear_loss import (
     binary_loss_grad,
     initial_coef,
@@ -23,7 +23,7 @@ from skdistill._sklearn import Interval, StrOptions
 __all__ = ["DistilledLogisticRegression"]
 
 
-class DistilledLogisticRegression(BaseDistiller):
+class DistilledLogisticRegression(BaseDistilledClassifier):
     """Logistic regression distilled from a teacher's softened predictions.
 
     Fits a multinomial (binary for two classes) logistic regression to the
@@ -122,7 +122,7 @@ class DistilledLogisticRegression(BaseDistiller):
     """
 
     _parameter_constraints = {
-        **BaseDistiller._parameter_constraints,
+        **BaseDistilledClassifier._parameter_constraints,
         "penalty": [StrOptions({"l2"}), None],
         "C": [Interval(Real, 0, None, closed="neither")],
         "fit_intercept": ["boolean"],

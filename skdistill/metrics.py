@@ -1,11 +1,9 @@
 """Agreement between a student and its teacher."""
 
-import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from skdistill._base import _teacher_logits
-from skdistill._classification import check_logits
+from skdistill._base import teacher_outputs
 from skdistill._sklearn import _num_samples
 
 __all__ = ["fidelity_score"]
@@ -22,8 +20,22 @@ def _student_and_input(estimator, X):
     return estimator, X
 
 
-def fidelity_score(estimator, X, y=None, *, sample_weight=None, teacher_logits=None):
-    """Fraction of rows on which a student predicts the teacher's top class.
+def fidelity_score(
+    estimator,
+    X,
+    y=None,
+    *,
+    sample_weight=None,
+    teacher_logits=None,
+    teacher_predictions=None,
+):
+    """How closely a student follows its teacher on X.
+
+    For a classification student, the fraction of rows on which it predicts
+    the teacher's top class; for a regression student, the R² of its
+    predictions against the teacher's (1 when they are equal, 0 for a
+    student no better than the teacher's mean, averaged uniformly over
+    outputs).
 
     The signature is that of a scorer, so ``scoring=fidelity_score`` works
     in ``GridSearchCV`` and ``cross_val_score``; ``y`` is ignored, so it also
@@ -40,16 +52,19 @@ def fidelity_score(estimator, X, y=None, *, sample_weight=None, teacher_logits=N
     y : None
         Ignored; present for the scorer signature.
     sample_weight : array-like of shape (n_samples,), default=None
-        Row weights of the agreement.
+        Row weights.
     teacher_logits : array-like of shape (n_samples, n_classes), default=None
-        The teacher's logits on X, when the student has no teacher to run
-        (it was fitted from ``teacher_logits`` alone); the teacher is then
-        not run.
+        The teacher's logits on X, for a classification student that has no
+        teacher to run (it was fitted from ``teacher_logits`` alone); the
+        teacher is then not run.
+    teacher_predictions : array-like of shape (n_samples,) or \
+(n_samples, n_outputs), default=None
+        The same for a regression student: the teacher's predictions on X.
 
     Returns
     -------
     score : float
-        Weighted top-1 agreement, in ``[0, 1]``.
+        Weighted top-1 agreement, in ``[0, 1]``, or R², at most 1.
 
     Examples
     --------
@@ -62,27 +77,42 @@ def fidelity_score(estimator, X, y=None, *, sample_weight=None, teacher_logits=N
     True
     """
     student, X_student = _student_and_input(estimator, X)
+    stage = getattr(student, "_stage", None)
+    if stage is None:
+        raise TypeError(
+            f"{_OWNER}: {type(student).__name__} is not a skdistill student; pass "
+            "a fitted student (DistilledLogisticRegression, DistilledRegressor, "
+            "...), or a Pipeline or search whose last step is one."
+        )
     check_is_fitted(student)
+    given = {
+        "teacher_logits": teacher_logits,
+        "teacher_predictions": teacher_predictions,
+    }
+    wrong = next(
+        (
+            name
+            for name, value in given.items()
+            if value is not None and name != stage.given
+        ),
+        None,
+    )
+    if wrong is not None:
+        raise ValueError(
+            f"{_OWNER}: {wrong} was passed, but {type(student).__name__} is a "
+            f"{stage.task} student; pass the teacher's outputs as {stage.given}."
+        )
     teacher = getattr(student, "teacher_", None)
     n_samples = _num_samples(X_student)
-    if teacher_logits is not None:
-        logits = check_logits(teacher_logits, n_samples, _OWNER, "teacher_logits")
+    if given[stage.given] is not None:
+        outputs = stage.check(given[stage.given], n_samples, _OWNER, stage.given)
     elif teacher is None:
         raise ValueError(
             f"{_OWNER}: {type(student).__name__} has no teacher_ (it was "
-            "fitted from teacher_logits alone), so the teacher's labels of X "
-            "are unknown; pass fidelity_score(student, X, teacher_logits=...), "
-            "or give the student its teacher as well as the logits."
+            f"fitted from {stage.given} alone), so the teacher's outputs on X "
+            f"are unknown; pass fidelity_score(student, X, {stage.given}=...), "
+            "or give the student its teacher as well."
         )
     else:
-        logits = _teacher_logits(teacher, X_student, n_samples, _OWNER)
-    if logits.shape[1] != len(student.classes_):
-        raise ValueError(
-            f"{_OWNER}: the teacher's output has {logits.shape[1]} columns but "
-            f"{type(student).__name__} was fitted on {len(student.classes_)} "
-            "classes; a teacher's output shape must not change between calls. "
-            "Refit the student with the teacher as it is now."
-        )
-    teacher_pred = student.classes_[np.argmax(logits, axis=1)]
-    student_pred = student.predict(X_student)
-    return float(np.average(teacher_pred == student_pred, weights=sample_weight))
+        outputs = teacher_outputs(stage, teacher, X_student, n_samples, _OWNER)
+    return stage.fidelity(student, X_student, outputs, sample_weight)

@@ -8,7 +8,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
-from skdistill._base import BaseDistiller
+from skdistill._classification import BaseDistilledClassifier
 from skdistill._sklearn import (
     ccp_pruning_path,
     classifier_tree,
@@ -103,7 +103,7 @@ def _node_means(tree, X, D, sample_weight):
     return sums / np.maximum(totals, 1e-300)[:, None]
 
 
-class DistilledDecisionTree(BaseDistiller):
+class DistilledDecisionTree(BaseDistilledClassifier):
     """Decision tree distilled from a teacher's softened predictions.
 
     Fits the target distributions ``Q = (1 - alpha) * softmax(z / T) + alpha
@@ -210,7 +210,7 @@ class DistilledDecisionTree(BaseDistiller):
     """
 
     _parameter_constraints = {
-        **BaseDistiller._parameter_constraints,
+        **BaseDistilledClassifier._parameter_constraints,
         **tree_parameter_constraints(_TREE_PARAMS),
     }
 

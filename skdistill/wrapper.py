@@ -3,31 +3,19 @@
 from numbers import Real
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import log_softmax, softmax
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
-from skdistill._base import BaseDistiller
+from skdistill._classification import BaseDistilledClassifier
 from skdistill._errors import failure
 from skdistill._sklearn import HasMethods, Interval
+from skdistill._wrapped import check_student_kind, indexable, wrapped_input_tags
 from skdistill.targets import REPLICATE_THRESHOLD, deploy_exponent, replicate_rows
 
 __all__ = ["DistilledClassifier"]
-
-
-def _indexable(X):
-    """X as given when it can be indexed by rows, else as an array."""
-    if isinstance(X, (list, np.ndarray)) or sp.issparse(X) or hasattr(X, "iloc"):
-        return X
-    return np.asarray(X)
-
-
-def _final_step(estimator):
-    return estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
 
 
 def _replicated_classes_hint(classes, columns, threshold):
@@ -61,7 +49,7 @@ def _student_has(method):
     return lambda self: hasattr(self.student, method)
 
 
-class DistilledClassifier(BaseDistiller):
+class DistilledClassifier(BaseDistilledClassifier):
     """Any scikit-learn classifier distilled from a teacher, by soft-label weighting.
 
     Each row ``i`` of X is repeated once per class ``k`` with label ``k`` and
@@ -143,7 +131,7 @@ class DistilledClassifier(BaseDistiller):
     """
 
     _parameter_constraints = {
-        **BaseDistiller._parameter_constraints,
+        **BaseDistilledClassifier._parameter_constraints,
         "student": [HasMethods(["fit", "predict"])],
         "threshold": [Interval(Real, 0, 1, closed="left")],
         "random_state": ["random_state"],
@@ -172,21 +160,18 @@ class DistilledClassifier(BaseDistiller):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags = get_tags(self.student).input_tags
-        # Augmentation needs dense X, whatever the student takes.
-        tags.input_tags.sparse = tags.input_tags.sparse and self.augment is None
+        tags.input_tags = wrapped_input_tags(self.student, self.teacher, self.augment)
         return tags
 
     def _check_student(self):
-        final = _final_step(self.student)
-        kind = get_tags(final).estimator_type
-        if kind not in ("classifier", None):
-            raise TypeError(
-                f"DistilledClassifier: the student {type(final).__name__} is a "
-                f"{kind}, not a classifier; soft-label weighting fits class "
-                "labels with weights, so pass a classifier (LogisticRegression, "
-                "DecisionTreeClassifier, GaussianNB, ...)."
-            )
+        final = check_student_kind(
+            self.student,
+            "classifier",
+            "DistilledClassifier",
+            "soft-label weighting fits class labels with weights, so pass a "
+            "classifier (LogisticRegression, DecisionTreeClassifier, GaussianNB, "
+            "...); distil a regressor teacher with DistilledRegressor",
+        )
         if not has_fit_parameter(final, "sample_weight"):
             raise TypeError(
                 f"DistilledClassifier: the student {type(final).__name__} does "
@@ -204,7 +189,7 @@ class DistilledClassifier(BaseDistiller):
                 f"class of {int(dropped.sum())} row(s); use a threshold below "
                 f"1 / n_classes = {1 / Q.shape[1]:.3g}."
             )
-        X = _indexable(X)
+        X = indexable(X)
         student = clone(self.student)
         final = student
         if isinstance(student, Pipeline):
@@ -231,7 +216,7 @@ class DistilledClassifier(BaseDistiller):
     def _validate_predict_X(self, X):
         # The student validates X (and its feature names) itself.
         check_is_fitted(self)
-        return _indexable(X)
+        return indexable(X)
 
     def _student_log_proba(self, X):
         """Student log-probabilities over all classes, on the teacher's scale."""

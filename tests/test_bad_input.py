@@ -163,9 +163,9 @@ ERRORS = [
     _case(
         "regressor as teacher",
         _fit(teacher=LinearRegression().fit(X, Y)),
-        TypeError,
-        r"{name}: teacher=LinearRegression\(\) is not a TorchTeacher, a torch "
-        "nn.Module, a scikit-learn classifier",
+        ValueError,
+        r"{name}: the teacher LinearRegression is a regressor, but {name} distils "
+        "a classifier's class scores. Distil a regressor with DistilledRegressor",
     ),
     _case(
         "unfitted teacher without y",
@@ -287,7 +287,7 @@ ERRORS = [
         _fit(new_teacher=_Widening, augment=GaussianNoise(2, random_state=0)),
         ValueError,
         "{name}: the teacher's output on the synthetic rows has 4 columns but 3 "
-        "on the real rows; a teacher's output shape must not change",
+        "columns on the real rows; a teacher's output shape must not change",
     ),
     _case(
         "torch teacher widens between batches",
@@ -308,7 +308,7 @@ ERRORS = [
         _fidelity_without_teacher,
         ValueError,
         r"fidelity_score: {name} has no teacher_ \(it was fitted from "
-        r"teacher_logits alone\), so the teacher's labels of X are unknown; pass "
+        r"teacher_logits alone\), so the teacher's outputs on X are unknown; pass "
         r"fidelity_score\(student, X, teacher_logits=...\)",
     ),
     # The teacher's classes.
@@ -399,7 +399,8 @@ ERRORS = [
         "alpha > 0 without y",
         _fit(alpha=0.5),
         ValueError,
-        "{name}: alpha=0.5 mixes in the hard labels, but y is None; pass y",
+        "{name}: alpha=0.5 mixes in y, the true labels or values, but y is None; "
+        "pass y",
     ),
     _case(
         "y of the wrong length",

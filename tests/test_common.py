@@ -6,15 +6,17 @@ The one expected failure is the sample-weight equivalence of an augmented
 student, whose reason is given below.
 """
 
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdistill import (
     DistilledClassifier,
     DistilledDecisionTree,
     DistilledLogisticRegression,
+    DistilledRegressor,
 )
-from skdistill.augment import Mixup
+from skdistill.augment import GaussianNoise, Mixup
 
 
 def _teacher():
@@ -22,6 +24,11 @@ def _teacher():
     # shape or labels). LogisticRegression is deterministic and takes
     # sample_weight, so weighted and repeated rows give the same teacher.
     return LogisticRegression(max_iter=1000)
+
+
+def _regression_teacher():
+    # As above: deterministic, takes sample_weight, any number of outputs.
+    return Ridge(alpha=0.1)
 
 
 ESTIMATORS = [
@@ -34,6 +41,16 @@ ESTIMATORS = [
         _teacher(), max_depth=4, random_state=0, augment=Mixup(2, random_state=0)
     ),
     DistilledClassifier(LogisticRegression(), _teacher()),
+    DistilledRegressor(Ridge(), _regression_teacher()),
+    DistilledRegressor(Ridge(), _regression_teacher(), alpha=0.5),
+    # Student and teacher both take NaN, so the distiller does.
+    DistilledRegressor(
+        DecisionTreeRegressor(max_depth=5, random_state=0),
+        DecisionTreeRegressor(max_depth=8, random_state=0),
+    ),
+    DistilledRegressor(
+        Ridge(), _regression_teacher(), augment=GaussianNoise(2, random_state=0)
+    ),
 ]
 
 

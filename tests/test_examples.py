@@ -11,9 +11,15 @@ import pytest
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.py"))
 
 # Claims an example's text makes, checked on the "model  accuracy  fidelity"
-# table it prints: (row, other row) says the row's test accuracy is higher than
-# the other's; (row, number) that it reaches the number.
+# table it prints (test R2 for a regressor): (row, other row) says the row's
+# test score is higher than the other's; (row, number) that it reaches the
+# number.
 CLAIMS = {
+    "plot_distilled_regressor.py": [
+        ("teacher (MLP)", 0.9),
+        ("distilled depth 8 + noise", "tree depth 8, fitted on y"),
+        ("distilled depth 4 + noise", "tree depth 4, fitted on y"),
+    ],
     "plot_temperature_search.py": [
         ("DistilledDecisionTree, tuned", "DecisionTreeClassifier, hard labels"),
     ],
@@ -42,10 +48,13 @@ def test_example_runs(path):
         [sys.executable, str(path)], env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "accuracy" in result.stdout
+    assert "accuracy" in result.stdout or "test R2" in result.stdout
     if path.name == "plot_distilled_tree.py":
         # The rules of the depth-3 tree: eight leaves, each with its class.
         assert result.stdout.count("class: ") == 8
+    if path.name == "plot_distilled_regressor.py":
+        # export_text of the depth-4 tree: sixteen leaves.
+        assert result.stdout.count("value: [") == 16
     table = accuracy_table(result.stdout)
     for row, bound in CLAIMS.get(path.name, []):
         if isinstance(bound, float):

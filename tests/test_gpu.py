@@ -10,8 +10,15 @@ import pytest
 import torch
 from conftest import load_scaled, random_mlp
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import Ridge
+from sklearn.metrics import r2_score
 
-from skdistill import DistilledLogisticRegression, TorchTeacher, fidelity_score
+from skdistill import (
+    DistilledLogisticRegression,
+    DistilledRegressor,
+    TorchTeacher,
+    fidelity_score,
+)
 
 pytestmark = [
     pytest.mark.gpu,
@@ -94,3 +101,19 @@ def test_student_fitted_on_cuda_loads_on_a_cpu_only_machine(tmp_path):
     assert_allclose(np.load(out), student.predict_proba(X))
     assert float(result.stdout) == pytest.approx(fidelity_score(student, X))
     assert_array_equal(student.classes_, [0, 1, 2])
+
+
+def test_regression_teacher_on_cuda_matches_the_cpu():
+    X, _ = load_scaled("wine")
+    module = random_mlp(X.shape[1], 2)
+    on_cpu = TorchTeacher(random_mlp(X.shape[1], 2), device="cpu", output="values")
+    cuda = TorchTeacher(module, device="cuda", output="values")
+    values = cuda.predict_values(X)
+    assert next(module.parameters()).device.type == "cuda"
+    assert_allclose(values, on_cpu.predict_values(X), rtol=1e-6, atol=1e-8)
+    student = DistilledRegressor(Ridge(), cuda).fit(X)
+    expected = Ridge().fit(X, values)
+    assert_allclose(student.predict(X), expected.predict(X), rtol=1e-10)
+    assert fidelity_score(student, X) == pytest.approx(
+        r2_score(values, student.predict(X))
+    )

@@ -442,7 +442,11 @@ def test_set_params_is_refused():
     ):
         teacher.set_params(batch_size=8)
     student = DistilledLogisticRegression(teacher)
-    with pytest.raises(ValueError, match="TorchTeacher is frozen"):
+    with pytest.raises(
+        ValueError,
+        match=r"cannot set \['teacher__output'\]: the teacher "
+        r"TorchTeacher\(Sequential\) is trained and shared by every clone",
+    ):
         clone(student).set_params(teacher__output="proba")
     assert teacher.output == "logits"
 

@@ -1,4 +1,4 @@
-"""Teachers that wrap a fitted scikit-learn classifier or a function.
+"""Teachers that wrap a fitted scikit-learn model or a function.
 
 Both remember the outputs of the rows they have run, as :class:`TorchTeacher`
 does, so a search runs each distinct row through the model once. The cache
@@ -10,7 +10,7 @@ import types
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier, is_regressor
 
 from skdistill._sklearn import Interval, StrOptions
 from skdistill._torch import is_tensor, is_torch_module, weights_checksum
@@ -21,14 +21,55 @@ from skdistill.teachers._cache import (
     row_keys,
     shared_cache,
 )
-from skdistill.teachers._outputs import outputs_as_logits
+from skdistill.teachers._outputs import (
+    check_task,
+    outputs_as_logits,
+    outputs_as_values,
+)
 
-__all__ = ["CallableTeacher", "SklearnTeacher"]
+__all__ = ["CallableTeacher", "SklearnTeacher", "estimator_task"]
 
 # How deep the fingerprint of an estimator looks into nested estimators and
 # containers of them (a pipeline's steps, a search's best_estimator_, a
 # forest's estimators_).
 _STATE_DEPTH = 4
+
+
+def estimator_task(estimator):
+    """What a scikit-learn-style model predicts: its task, or None.
+
+    ``"regression"`` for a regressor (by its tags, or a model with ``predict``
+    and neither ``predict_proba`` nor ``decision_function``),
+    ``"classification"`` for a classifier, None for an object with neither
+    ``fit`` nor a way to predict.
+
+    Parameters
+    ----------
+    estimator : object
+
+    Returns
+    -------
+    {"classification", "regression"} or None
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression, Ridge
+    >>> from skdistill.teachers import estimator_task
+    >>> estimator_task(Ridge()), estimator_task(LogisticRegression())
+    ('regression', 'classification')
+    """
+    if not hasattr(estimator, "fit"):
+        return None
+    # A skorch regressor has predict_proba too: tags decide first.
+    if is_regressor(estimator):
+        return "regression"
+    if (
+        is_classifier(estimator)
+        or hasattr(estimator, "predict_proba")
+        or hasattr(estimator, "decision_function")
+    ):
+        return "classification"
+    return "regression" if hasattr(estimator, "predict") else None
 
 
 class _StateToken:
@@ -81,6 +122,11 @@ class _StateToken:
     __hash__ = None
 
 
+def _one_row_at_least(out):
+    """A 0-d output (``np.squeeze`` of one row's prediction) as one row."""
+    return out.reshape(1) if out.ndim == 0 else out
+
+
 def _cached(teacher, owner_object, fingerprint, X, remember, run):
     """``run(X)``, with the rows already seen served from the cache."""
     budget = cache_budget(teacher.cache)
@@ -99,11 +145,12 @@ def _cached(teacher, owner_object, fingerprint, X, remember, run):
 
 
 class SklearnTeacher(BaseEstimator):
-    """A fitted scikit-learn classifier used as a teacher.
+    """A fitted scikit-learn classifier or regressor used as a teacher.
 
-    Logits are the log of ``predict_proba`` (clipped at
+    A classifier's logits are the log of ``predict_proba`` (clipped at
     :data:`skdistill.targets.PROBA_FLOOR`), or ``decision_function`` when the
-    classifier has no ``predict_proba``. Column ``k`` is ``classes_[k]``.
+    classifier has no ``predict_proba``; column ``k`` is ``classes_[k]``. A
+    regressor's predictions are its ``predict``.
 
     The outputs of rows already run are remembered, as by
     :class:`~skdistill.TorchTeacher`, in a cache that belongs to the
@@ -114,8 +161,8 @@ class SklearnTeacher(BaseEstimator):
 
     Parameters
     ----------
-    estimator : fitted classifier
-        A fitted scikit-learn classifier (a ``FrozenEstimator`` too).
+    estimator : fitted classifier or regressor
+        A fitted scikit-learn model (a ``FrozenEstimator`` too).
     cache : bool or int, default=True
         As for :class:`~skdistill.TorchTeacher`: True bounds the cache at
         1 GiB, an int is the bound in bytes, False turns it off.
@@ -144,7 +191,15 @@ class SklearnTeacher(BaseEstimator):
         return self  # shared, like the fitted estimator it wraps
 
     @property
+    def task(self):
+        """``"classification"`` or ``"regression"``, by the estimator."""
+        return estimator_task(self.estimator) or "classification"
+
+    @property
     def classes(self):
+        """The classifier's ``classes_``; None for a regressor."""
+        if self.task == "regression":
+            return None
         return self.estimator.classes_
 
     def predict_logits(self, X, *, remember=True):
@@ -161,15 +216,47 @@ class SklearnTeacher(BaseEstimator):
         logits : ndarray of shape (n_samples, n_classes), dtype float64
         """
         self._validate_params()
+        check_task(
+            self,
+            "classification",
+            "predict_logits",
+            "distil this regressor with DistilledRegressor",
+        )
         proba = hasattr(self.estimator, "predict_proba")
         method = "predict_proba" if proba else "decision_function"
+        outputs = self._outputs(method, X, remember)
+        return as_logits(outputs, "proba" if proba else "logits")
 
+    def predict_values(self, X, *, remember=True):
+        """Return the regressor's predictions on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        remember : bool, default=True
+            Use the row cache; False runs X and keeps nothing.
+
+        Returns
+        -------
+        values : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        self._validate_params()
+        check_task(
+            self,
+            "regression",
+            "predict_values",
+            "distil this classifier with a classification student",
+        )
+        return outputs_as_values(
+            self._outputs("predict", X, remember), "SklearnTeacher"
+        )
+
+    def _outputs(self, method, X, remember):
         def run(rows):
-            return np.asarray(getattr(self.estimator, method)(rows))
+            return _one_row_at_least(np.asarray(getattr(self.estimator, method)(rows)))
 
         fingerprint = (method, _StateToken(self.estimator))
-        outputs = _cached(self, self.estimator, fingerprint, X, remember, run)
-        return as_logits(outputs, "proba" if proba else "logits")
+        return _cached(self, self.estimator, fingerprint, X, remember, run)
 
     def clear_cache(self):
         """Forget the outputs of the rows run so far.
@@ -188,7 +275,7 @@ def _cache_owner(func):
 
 
 class CallableTeacher(BaseEstimator):
-    """A function ``X -> logits`` used as a teacher.
+    """A function ``X -> logits`` (or ``X -> predictions``) used as a teacher.
 
     The function is assumed to return the same output for the same row; the
     outputs of rows already run are remembered in a cache that belongs to
@@ -206,8 +293,11 @@ class CallableTeacher(BaseEstimator):
         pass the model itself.
     classes : array-like of shape (n_classes,), default=None
         Label of each column; ``0..K-1`` when None.
-    output : {"logits", "proba", "log_proba"}, default="logits"
-        What ``func`` returns.
+    output : {"logits", "proba", "log_proba", "values"}, default="logits"
+        What ``func`` returns; ``"values"`` makes a regression teacher, whose
+        predictions have shape ``(n_samples,)`` or ``(n_samples, n_outputs)``
+        (a function passed to :class:`~skdistill.DistilledRegressor` is read
+        so).
     cache : bool or int, default=True
         As for :class:`~skdistill.TorchTeacher`: True bounds the cache at
         1 GiB, an int is the bound in bytes, False turns it off.
@@ -224,7 +314,7 @@ class CallableTeacher(BaseEstimator):
     _parameter_constraints = {
         "func": [callable],
         "classes": ["array-like", None],
-        "output": [StrOptions({"logits", "proba", "log_proba"})],
+        "output": [StrOptions({"logits", "proba", "log_proba", "values"})],
         "cache": ["boolean", Interval(Integral, 0, None, closed="left")],
     }
 
@@ -236,6 +326,11 @@ class CallableTeacher(BaseEstimator):
 
     def __sklearn_clone__(self):
         return self  # shared, like the function it wraps
+
+    @property
+    def task(self):
+        """``"regression"`` for ``output="values"``, else ``"classification"``."""
+        return "regression" if self.output == "values" else "classification"
 
     def predict_logits(self, X, *, remember=True):
         """Return ``func(X)`` as a float64 logit matrix.
@@ -250,19 +345,15 @@ class CallableTeacher(BaseEstimator):
         -------
         logits : ndarray of shape (n_samples, n_classes), dtype float64
         """
-        self._validate_params()
-
-        def run(rows):
-            out = self.func(rows)
-            if is_tensor(out):
-                out = out.detach().cpu().numpy()
-            return np.asarray(out)
-
-        func = getattr(self.func, "__func__", self.func)
-        fingerprint = (func, self.output)
-        outputs = _cached(self, _cache_owner(self.func), fingerprint, X, remember, run)
+        check_task(
+            self,
+            "classification",
+            "predict_logits",
+            "pass output='logits' for a function returning class scores, or "
+            "distil this regressor with DistilledRegressor",
+        )
         return outputs_as_logits(
-            outputs,
+            self._outputs(X, remember),
             self.output,
             "CallableTeacher",
             proba_fix="CallableTeacher(func, output='proba'), or pass the fitted "
@@ -270,6 +361,47 @@ class CallableTeacher(BaseEstimator):
             labels_fix="pass the fitted estimator itself as the teacher (not its "
             "predict method), or a function returning class scores",
         )
+
+    def predict_values(self, X, *, remember=True):
+        """Return ``func(X)``, a regressor's predictions, as float64.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        remember : bool, default=True
+            Use the row cache; False runs X and keeps nothing.
+
+        Returns
+        -------
+        values : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        check_task(
+            self,
+            "regression",
+            "predict_values",
+            "pass CallableTeacher(func, output='values') for a function returning "
+            "predictions",
+        )
+        return outputs_as_values(self._outputs(X, remember), "CallableTeacher")
+
+    def _outputs(self, X, remember):
+        self._validate_params()
+
+        def run(rows):
+            out = self.func(rows)
+            if is_tensor(out):
+                out = out.detach().cpu().numpy()
+            return _one_row_at_least(np.asarray(out))
+
+        func = getattr(self.func, "__func__", self.func)
+        owner = _cache_owner(self.func)
+        # A method of a model (``model.predict``): the model's fitted state
+        # too, so a refit model is run again rather than served stale.
+        model = owner is not self.func and (
+            hasattr(owner, "get_params") or is_torch_module(owner)
+        )
+        fingerprint = (func, self.output, _StateToken(owner) if model else None)
+        return _cached(self, owner, fingerprint, X, remember, run)
 
     def clear_cache(self):
         """Forget the outputs of the rows run so far.

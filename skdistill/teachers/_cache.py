@@ -183,8 +183,14 @@ def shared_cache(obj):
             return TeacherCache()
 
 
-def _frame_values(X):
-    """A pandas DataFrame of numbers (nullable dtypes too) as float64, else None."""
+def _frame_values(X, exact):
+    """A pandas DataFrame of numbers as one array to key its rows by, else None.
+
+    With ``exact``, a frame of NumPy dtypes becomes a record array, each
+    column in its own dtype, so int64 values beyond 2**53 (timestamps, ids)
+    keep distinct keys; otherwise, and for nullable dtypes, float64 with NaN
+    for missing values.
+    """
     import pandas as pd
 
     if not all(
@@ -192,6 +198,8 @@ def _frame_values(X):
         for dtype in X.dtypes
     ):
         return None
+    if exact and all(isinstance(dtype, np.dtype) for dtype in X.dtypes):
+        return X.to_records(index=False)
     return X.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -220,9 +228,12 @@ def row_keys(X, dtype):
     namespace = ()
     if hasattr(X, "iloc") and getattr(X, "ndim", None) == 2:
         namespace = (tuple(map(str, X.columns)),)
-        X = _frame_values(X)
+        X = _frame_values(X, exact=dtype is None)
         if X is None:
             return None
+        if X.dtype.names is not None:
+            records = X.view(np.dtype((np.void, X.dtype.itemsize)))
+            return ("records", str(X.dtype.descr), *namespace), records.tolist()
     try:
         arr = np.asarray(X)
     except (TypeError, ValueError):
@@ -303,7 +314,7 @@ def cached_outputs(cache, fingerprint, budget, X, keyed, run, *, owner):
             raise TeacherValueError(
                 f"{owner}: the teacher returned {len(computed)} rows for "
                 f"{len(first_rows)} rows of input; a teacher must return one row "
-                "of class scores per row of X."
+                "of outputs per row of X."
             )
         if store.row_shape not in (None, computed.shape[1:]):
             raise TeacherValueError(

@@ -1,4 +1,4 @@
-"""What a teacher returned, checked to be what it claims, and made logits.
+"""What a teacher returned, checked to be what it claims: logits or values.
 
 A teacher's output that cannot be what it claims to be would be distilled
 into nonsense without a word: class labels read as one binary logit,
@@ -11,7 +11,7 @@ import numpy as np
 from skdistill._errors import TeacherValueError
 from skdistill.targets import as_logits
 
-__all__ = ["PROBA_TOLERANCE", "outputs_as_logits"]
+__all__ = ["PROBA_TOLERANCE", "check_task", "outputs_as_logits", "outputs_as_values"]
 
 #: How far a probability output may stray from [0, 1] and a row sum from 1
 #: (16-bit autocast softmax sums are off by about 1e-3).
@@ -97,3 +97,52 @@ def outputs_as_logits(raw, output, owner, *, proba_fix, labels_fix=None):
                 "class scores."
             )
     return as_logits(values, output)
+
+
+def outputs_as_values(raw, owner):
+    """Check a regression teacher's raw output; return it as float64 values.
+
+    Parameters
+    ----------
+    raw : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        What the model returned (NumPy, already on the CPU).
+    owner : str
+        Name for messages (the teacher's class).
+
+    Returns
+    -------
+    values : ndarray of shape (n_samples,) or (n_samples, n_outputs), float64
+    """
+    values = np.asarray(raw)
+    if values.dtype.kind not in "bUS":
+        try:
+            return np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            pass  # strings or objects in an object array
+    raise TeacherValueError(
+        f"{owner}: the teacher returned {values.dtype.name} values (first: "
+        f"{values.ravel()[:5].tolist()}), not numbers; a regression teacher "
+        "returns its numeric predictions, one row per row of X (a "
+        "classifier's labels are distilled by a classification student)."
+    )
+
+
+def check_task(teacher, task, method, fix):
+    """Refuse ``method`` of a teacher of the other task, naming the fix.
+
+    Parameters
+    ----------
+    teacher : teacher object
+        Has ``task``, ``"classification"`` or ``"regression"``.
+    task : {"classification", "regression"}
+        The task ``method`` serves.
+    method : str
+        ``"predict_logits"`` or ``"predict_values"``.
+    fix : str
+        What to do instead.
+    """
+    if teacher.task != task:
+        raise TeacherValueError(
+            f"{type(teacher).__name__}: {method} needs a {task} teacher, but "
+            f"this one is a {teacher.task} teacher; {fix}."
+        )

@@ -1,4 +1,4 @@
-"""TorchTeacher: run a trained PyTorch classifier in batches, return NumPy."""
+"""TorchTeacher: run a trained PyTorch network in batches, return NumPy."""
 
 import contextlib
 import threading
@@ -28,7 +28,11 @@ from skdistill.teachers._cache import (
     cached_outputs,
     row_keys,
 )
-from skdistill.teachers._outputs import outputs_as_logits
+from skdistill.teachers._outputs import (
+    check_task,
+    outputs_as_logits,
+    outputs_as_values,
+)
 
 __all__ = ["TorchTeacher"]
 
@@ -43,7 +47,7 @@ _CREATE_LOCK = threading.Lock()
 
 
 class TorchTeacher(BaseEstimator):
-    """A trained PyTorch classifier used as a teacher.
+    """A trained PyTorch network used as a teacher: a classifier or a regressor.
 
     The module is moved once to ``device`` and run in eval mode under
     ``torch.inference_mode()``, in batches; its outputs come back to the CPU
@@ -57,15 +61,20 @@ class TorchTeacher(BaseEstimator):
     Parameters
     ----------
     module : torch.nn.Module
-        The trained model. It maps a batch to class scores of shape
+        The trained model. A classifier maps a batch to class scores of shape
         ``(batch, n_classes)``, or ``(batch,)`` / ``(batch, 1)`` for a
-        binary model; an output with a ``.logits`` attribute is understood.
+        binary model; a regressor (``output="values"``) to predictions of
+        shape ``(batch,)``, ``(batch, 1)`` or ``(batch, n_outputs)``. An
+        output with a ``.logits`` attribute is understood.
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available, else the CPU.
     batch_size : int, default=1024
         Rows per forward pass.
-    output : {"logits", "proba", "log_proba"}, default="logits"
-        What the module returns.
+    output : {"logits", "proba", "log_proba", "values"}, default="logits"
+        What the module returns: class scores, probabilities or
+        log-probabilities of a classifier, or the predictions of a regressor
+        (``"values"``, distilled by :class:`~skdistill.DistilledRegressor`;
+        a bare module passed to that student is read so).
     classes : array-like of shape (n_classes,), default=None
         Label of each output column; ``0..K-1`` when None.
     preprocess : callable, default=None
@@ -119,7 +128,7 @@ class TorchTeacher(BaseEstimator):
         "module": "no_validation",
         "device": "no_validation",
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "output": [StrOptions({"logits", "proba", "log_proba"})],
+        "output": [StrOptions({"logits", "proba", "log_proba", "values"})],
         "classes": ["array-like", None],
         "preprocess": [callable, None],
         "cache": ["boolean", Interval(Integral, 0, None, closed="left")],
@@ -149,6 +158,11 @@ class TorchTeacher(BaseEstimator):
 
     def __sklearn_clone__(self):
         return self
+
+    @property
+    def task(self):
+        """``"regression"`` for ``output="values"``, else ``"classification"``."""
+        return "regression" if self.output == "values" else "classification"
 
     def set_params(self, **params):
         """Refuse: a ``TorchTeacher`` is frozen.
@@ -260,6 +274,46 @@ class TorchTeacher(BaseEstimator):
         logits : ndarray of shape (n_samples, n_classes), dtype float64
             Probability outputs are turned into logits (their log, clipped).
         """
+        check_task(
+            self,
+            "classification",
+            "predict_logits",
+            "pass output='logits' (or 'proba', 'log_proba') for a classifier, or "
+            "distil this regressor with DistilledRegressor",
+        )
+        return outputs_as_logits(
+            self._outputs(X, remember),
+            self.output,
+            "TorchTeacher",
+            proba_fix="TorchTeacher(module, output='proba') for a module that "
+            "ends in a softmax (or output='log_proba' for a log-softmax)",
+        )
+
+    def predict_values(self, X, *, remember=True):
+        """Run a regression module (``output="values"``) on X; return its predictions.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, tensor or sequence of shape (n_samples, ...)
+            Model inputs, as for :meth:`predict_logits`.
+        remember : bool, default=True
+            Use the row cache (when ``cache`` is on).
+
+        Returns
+        -------
+        values : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            float64, as the module returns them.
+        """
+        check_task(
+            self,
+            "regression",
+            "predict_values",
+            "pass output='values' for a network that predicts numbers",
+        )
+        return outputs_as_values(self._outputs(X, remember), "TorchTeacher")
+
+    def _outputs(self, X, remember):
+        """The module's raw outputs on X as NumPy, from the cache when it can."""
         self._validate_params()
         self._autocast_dtype()
         if not is_torch_module(self.module):
@@ -286,24 +340,16 @@ class TorchTeacher(BaseEstimator):
                 return self._forward(rows, n_rows, device, dtype)
 
             if keyed is None:
-                outputs = run(X)
-            else:
-                outputs = cached_outputs(
-                    cache,
-                    self._state_fingerprint(device),
-                    budget,
-                    X,
-                    keyed,
-                    run,
-                    owner="TorchTeacher",
-                )
-        return outputs_as_logits(
-            outputs,
-            self.output,
-            "TorchTeacher",
-            proba_fix="TorchTeacher(module, output='proba') for a module that "
-            "ends in a softmax (or output='log_proba' for a log-softmax)",
-        )
+                return run(X)
+            return cached_outputs(
+                cache,
+                self._state_fingerprint(device),
+                budget,
+                X,
+                keyed,
+                run,
+                owner="TorchTeacher",
+            )
 
     def predict_proba(self, X):
         """Return the teacher's class probabilities (softmax of its logits).
@@ -391,11 +437,13 @@ class TorchTeacher(BaseEstimator):
         if not is_tensor(out):
             raise TeacherTypeError(
                 f"TorchTeacher: the module returned {type(out).__name__}; it must "
-                "return a tensor of class scores (or an object with a .logits "
-                "tensor)."
+                "return a tensor of class scores or predictions (or an object with "
+                "a .logits tensor)."
             )
         if out.is_floating_point() and out.dtype != t.float64:
             out = out.float()
+        if out.ndim == 0:  # a forward ending in .squeeze(), on one row
+            out = out.reshape(1)
         return out.cpu().numpy()
 
 
