@@ -26,6 +26,11 @@ Every ratio is measured side by side in one run; each time is the best of
   teacher included (a fixed random numpy
   MLP with one output), against the student fitted on y plus one teacher
   pass, timed apart: the fit should cost no more than their sum.
+- ``mlp``: ``DistilledMLPClassifier(teacher).fit(X)``, teacher included,
+  against ``MLPClassifier`` on the teacher's top class, same rows, hidden
+  sizes, batch size and epochs (``tol=0``, so both run every epoch), on the
+  CPU and, when there is one, on CUDA: seconds, ratio and rows per second
+  per epoch.
 - ``wrapper``: time and peak memory of ``DistilledClassifier`` with a
   ``LogisticRegression`` student, for several thresholds.
 - ``teacher``: ``TorchTeacher.predict_logits`` against a hand-written
@@ -63,6 +68,7 @@ from scipy.special import logsumexp, softmax
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import normalize
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from threadpoolctl import threadpool_limits
@@ -71,6 +77,7 @@ from skdistill import (
     DistilledClassifier,
     DistilledDecisionTree,
     DistilledLogisticRegression,
+    DistilledMLPClassifier,
     DistilledRegressor,
     TorchTeacher,
 )
@@ -84,6 +91,7 @@ SECTIONS = (
     "linear-teacher",
     "tree",
     "regressor",
+    "mlp",
     "wrapper",
     "teacher",
     "cache",
@@ -96,6 +104,7 @@ FULL = {
     "linear_teacher": (100_000, 20_000, 50, 10),  # n, held-out n, d, K
     "tree": (100_000, 50, [2, 10, 100]),
     "regressor": (100_000, 50),
+    "mlp": (20_000, 50, 10, 20),  # n, d, K, epochs
     "wrapper": (100_000, 50, 10),
     "teacher": (200_000, 100, 10),
     "cache": (100_000, 50, 10),
@@ -109,6 +118,7 @@ QUICK = {
     "linear_teacher": (5_000, 2_000, 50, 10),
     "tree": (3_000, 20, [2, 10, 100]),
     "regressor": (3_000, 20),
+    "mlp": (2_000, 20, 10, 5),
     "wrapper": (3_000, 20, 10),
     "teacher": (20_000, 100, 10),
     "cache": (2_000, 20, 10),
@@ -566,6 +576,43 @@ def section_regressor(runner, sizes):
     runner.report_skipped()
 
 
+def section_mlp(runner, sizes):
+    n, d, K, epochs = sizes["mlp"]
+    X, teacher = dense_data(n, d, K)
+    labels = teacher(X).argmax(axis=1)
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    print(
+        f"\n## DistilledMLPClassifier, n={n}, d={d}, K={K}, {epochs} epochs\n\n"
+        "Teacher included in the distilled fit; both batch_size=200, tol=0. "
+        "rows/s: rows trained on per second, per epoch.\n"
+    )
+    header("hidden | device | hard s | distilled s | distilled/hard | rows/s")
+    for hidden in [(32,), (100,)]:
+        common = {"hidden_layer_sizes": hidden, "max_iter": epochs, "tol": 0.0}
+        t_hard, _ = runner.time(
+            f"mlp {hidden} hard",
+            ("mlp", hidden, "hard"),
+            n,
+            lambda: MLPClassifier(random_state=0, **common).fit(X, labels),
+        )
+        for device in devices:
+            t_dist, _ = runner.time(
+                f"mlp {hidden} {device}",
+                ("mlp", hidden, device),
+                n,
+                lambda: DistilledMLPClassifier(
+                    teacher, device=device, random_state=0, **common
+                ).fit(X),
+            )
+            rate = None if t_dist is None else n * epochs / t_dist
+            row(
+                f"{hidden} | {device} | {fmt(t_hard)} | {fmt(t_dist)} "
+                f"| {fmt(ratio(t_dist, t_hard), '.2f')} | {fmt(rate, '.3g')}"
+            )
+    print("\nTarget: distilled/hard ≤ 1.5 on the CPU.")
+    runner.report_skipped()
+
+
 def section_wrapper(runner, sizes):
     n, d, K = sizes["wrapper"]
     X, teacher = dense_data(n, d, K)
@@ -822,6 +869,7 @@ def main():
         "linear-teacher": lambda: section_linear_teacher(runner, sizes),
         "tree": lambda: section_tree(runner, sizes),
         "regressor": lambda: section_regressor(runner, sizes),
+        "mlp": lambda: section_mlp(runner, sizes),
         "wrapper": lambda: section_wrapper(runner, sizes),
         "teacher": lambda: section_teacher(runner, sizes),
         "cache": lambda: section_cache(runner, sizes),

@@ -2,6 +2,7 @@
 
 from skdistill.linear import DistilledLogisticRegression
 from skdistill.metrics import fidelity_score
+from skdistill.mlp import DistilledMLPClassifier
 from skdistill.regressor import DistilledRegressor
 from skdistill.teachers import TorchTeacher
 from skdistill.tree import DistilledDecisionTree
@@ -11,6 +12,7 @@ __all__ = [
     "DistilledClassifier",
     "DistilledDecisionTree",
     "DistilledLogisticRegression",
+    "DistilledMLPClassifier",
     "DistilledRegressor",
     "TorchTeacher",
     "__version__",

@@ -204,26 +204,7 @@ class BaseDistiller(BaseEstimator):
         are made and labelled one copy of X at a time and written into arrays
         allocated once, so the temporaries stay the size of X.
         """
-        owner = type(self).__name__
-        if teacher is None:
-            raise ValueError(
-                f"{owner}: augment={self.augment!r} needs a teacher to label the "
-                "synthetic rows, but teacher is None; pass the teacher "
-                f"({self._stage.given} only cover the real rows)."
-            )
-        try:
-            values = None if sp.issparse(X) else np.asarray(X)
-            if values is not None and values.dtype.kind != "f":
-                values = values.astype(np.float64)
-        except (TypeError, ValueError):
-            values = None
-        if values is None or values.ndim != 2:
-            raise TypeError(
-                f"{owner}: augment={self.augment!r} needs dense numeric X of shape "
-                "(n_samples, n_features); sparse X, non-numeric X and missing "
-                "values (pd.NA) are not supported with augmentation. Densify X "
-                "(X.toarray()), impute the missing values, or set augment=None."
-            )
+        values = self._augmentable(teacher, X)
         if hasattr(augmenter, "iter_samples"):
             chunks = augmenter.iter_samples(values)
             n_new = augmenter.n_copies * len(outputs)
@@ -262,6 +243,30 @@ class BaseDistiller(BaseEstimator):
         else:
             X_all[:n] = values
         return X_all, z_all, w_all
+
+    def _augmentable(self, teacher, X):
+        """X as a dense float array for the augmenter; clear errors if it cannot be."""
+        owner = type(self).__name__
+        if teacher is None:
+            raise ValueError(
+                f"{owner}: augment={self.augment!r} needs a teacher to label the "
+                "synthetic rows, but teacher is None; pass the teacher "
+                f"({self._stage.given} only cover the real rows)."
+            )
+        try:
+            values = None if sp.issparse(X) else np.asarray(X)
+            if values is not None and values.dtype.kind != "f":
+                values = values.astype(np.float64)
+        except (TypeError, ValueError):
+            values = None
+        if values is None or values.ndim != 2:
+            raise TypeError(
+                f"{owner}: augment={self.augment!r} needs dense numeric X of shape "
+                "(n_samples, n_features); sparse X, non-numeric X and missing "
+                "values (pd.NA) are not supported with augmentation. Densify X "
+                "(X.toarray()), impute the missing values, or set augment=None."
+            )
+        return values
 
     def _synthetic_outputs(self, teacher, X_new, n_rows, row_shape):
         owner = type(self).__name__

@@ -84,6 +84,15 @@ def resolve_device(device="auto", *, owner="TorchTeacher"):
             f"{owner}: device={device!r} but CUDA is not available on this "
             "machine; use device='auto' (CUDA when present, else CPU) or 'cpu'."
         )
+    if resolved.type not in ("cpu", "cuda"):
+        try:
+            t.empty(0, device=resolved)
+        except (RuntimeError, TypeError, ValueError) as exc:
+            raise TeacherValueError(
+                f"{owner}: device={device!r} is not usable on this machine "
+                f"({exc}); use device='auto' (CUDA when present, else CPU) or "
+                "'cpu'."
+            ) from exc
     return resolved
 
 

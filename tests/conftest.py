@@ -43,3 +43,35 @@ class RowCounter(torch.nn.Module):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+_BLOCKED_RUN = """
+import importlib.abc, pickle, sys
+import numpy as np
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in ("torch", "skdistill"):
+            raise ImportError(f"{name} is blocked")
+
+sys.meta_path.insert(0, Block())
+model = pickle.loads(open(sys.argv[1], "rb").read())
+np.save(sys.argv[3], getattr(model, sys.argv[4])(np.load(sys.argv[2])))
+assert not any(m.split(".")[0] in ("torch", "skdistill") for m in sys.modules)
+"""
+
+
+def predict_without_torch(model, X, tmp_path, method="predict"):
+    """``model.<method>(X)`` in a fresh Python where torch and skdistill
+    cannot be imported, the model unpickled there."""
+    import pickle
+    import subprocess
+    import sys
+
+    paths = [tmp_path / name for name in ("model.pkl", "X.npy", "out.npy")]
+    paths[0].write_bytes(pickle.dumps(model))
+    np.save(paths[1], X)
+    subprocess.run(
+        [sys.executable, "-c", _BLOCKED_RUN, *map(str, paths), method], check=True
+    )
+    return np.load(paths[2])

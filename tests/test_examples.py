@@ -15,6 +15,11 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.py"
 # test score is higher than the other's; (row, number) that it reaches the
 # number.
 CLAIMS = {
+    "plot_neural_student.py": [
+        ("teacher (CNN)", 0.97),
+        ("DistilledMLPClassifier (16) + noise", "MLPClassifier (16), labels"),
+        ("DistilledMLPClassifier (16) + noise", "DistilledDecisionTree (depth 8)"),
+    ],
     "plot_distilled_regressor.py": [
         ("teacher (MLP)", 0.9),
         ("distilled depth 8 + noise", "tree depth 8, fitted on y"),

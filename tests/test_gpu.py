@@ -15,6 +15,7 @@ from sklearn.metrics import r2_score
 
 from skdistill import (
     DistilledLogisticRegression,
+    DistilledMLPClassifier,
     DistilledRegressor,
     TorchTeacher,
     fidelity_score,
@@ -117,3 +118,30 @@ def test_regression_teacher_on_cuda_matches_the_cpu():
     assert fidelity_score(student, X) == pytest.approx(
         r2_score(values, student.predict(X))
     )
+
+
+def test_neural_student_trains_on_cuda_and_predicts_on_a_cpu_only_machine(tmp_path):
+    X, y = load_scaled("digits")
+    teacher = TorchTeacher(random_mlp(X.shape[1], 10), device="cuda")
+    student = DistilledMLPClassifier(
+        teacher, hidden_layer_sizes=(32,), max_iter=50, device="cuda", random_state=0
+    ).fit(X)
+    on_cpu = DistilledMLPClassifier(
+        teacher, hidden_layer_sizes=(32,), max_iter=50, device="cpu", random_state=0
+    ).fit(X)
+    # Same seeds, other kernels: the two networks agree on nearly every row.
+    assert np.mean(student.predict(X) == on_cpu.predict(X)) > 0.95
+    assert all(isinstance(W, np.ndarray) for W in student.coefs_)
+    path = tmp_path / "student.pkl"
+    path.write_bytes(pickle.dumps(student.to_sklearn()))
+    np.save(tmp_path / "X.npy", X)
+    script = (
+        "import pickle, sys, numpy as np\n"
+        f"model = pickle.loads(open({str(path)!r}, 'rb').read())\n"
+        f"X = np.load({str(tmp_path / 'X.npy')!r})\n"
+        "np.save(sys.argv[1], model.predict_proba(X))\n"
+    )
+    out = tmp_path / "proba.npy"
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    subprocess.run([sys.executable, "-c", script, str(out)], env=env, check=True)
+    assert_allclose(np.load(out), student.predict_proba(X), atol=1e-12)

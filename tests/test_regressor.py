@@ -1,14 +1,12 @@
 """DistilledRegressor: oracles against the student fitted by hand, teachers, errors."""
 
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import RowCounter, random_mlp
+from conftest import RowCounter, predict_without_torch, random_mlp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import config_context
 from sklearn.base import clone
@@ -262,27 +260,8 @@ def test_to_sklearn_predicts_without_torch_or_skdistill(tmp_path):
     student = DistilledRegressor(
         DecisionTreeRegressor(max_depth=4, random_state=0), random_mlp(D, 1)
     ).fit(X)
-    path = tmp_path / "student.pkl"
-    path.write_bytes(pickle.dumps(student.to_sklearn()))
-    np.save(tmp_path / "X.npy", X)
-    # A fresh interpreter in which importing torch or skdistill fails.
-    code = f"""
-import importlib.abc, pickle, sys
-import numpy as np
-
-class Block(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path, target=None):
-        if name.split(".")[0] in ("torch", "skdistill"):
-            raise ImportError(f"{{name}} is blocked")
-
-sys.meta_path.insert(0, Block())
-model = pickle.loads(open({str(path)!r}, "rb").read())
-X = np.load({str(tmp_path / "X.npy")!r})
-np.save({str(tmp_path / "p.npy")!r}, model.predict(X))
-assert not any(m.split(".")[0] in ("torch", "skdistill") for m in sys.modules)
-"""
-    subprocess.run([sys.executable, "-c", code], check=True)
-    assert_array_equal(np.load(tmp_path / "p.npy"), student.predict(X))
+    predicted = predict_without_torch(student.to_sklearn(), X, tmp_path)
+    assert_array_equal(predicted, student.predict(X))
 
 
 def test_pickled_student_with_a_torch_teacher_round_trips():
