@@ -179,11 +179,13 @@ print(
 fig, ax = plt.subplots(figsize=(7, 4))
 for name, (accuracy, _) in rows.items():
     ax.scatter(sizes[name], accuracy)
+    # The linear model sits level with the labelled network: label it below.
+    below = name.startswith("DistilledLogistic")
     ax.annotate(
         name,
         (sizes[name], accuracy),
         fontsize=8,
-        xytext=(4, 4),
+        xytext=(4, -12 if below else 4),
         textcoords="offset points",
     )
 ax.set_xscale("log")
