@@ -5,14 +5,18 @@ from numbers import Real
 import numpy as np
 from scipy.special import log_softmax, softmax
 from sklearn.base import clone
-from sklearn.pipeline import Pipeline
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from skdistill._classification import BaseDistilledClassifier
 from skdistill._errors import failure
 from skdistill._sklearn import HasMethods, Interval
-from skdistill._wrapped import check_student_kind, indexable, wrapped_input_tags
+from skdistill._wrapped import (
+    check_student_kind,
+    final_step,
+    indexable,
+    wrapped_input_tags,
+)
 from skdistill.targets import REPLICATE_THRESHOLD, deploy_exponent, replicate_rows
 
 __all__ = ["DistilledClassifier"]
@@ -191,12 +195,11 @@ class DistilledClassifier(BaseDistilledClassifier):
             )
         X = indexable(X)
         student = clone(self.student)
-        final = student
-        if isinstance(student, Pipeline):
+        final = final_step(student)
+        if final is not student:
             # The steps before the classifier see each row once, labelled with
             # the teacher's top class; only the classifier sees the replicated
             # rows and their weights.
-            final = student.steps[-1][1]
             X = student[:-1].fit_transform(X, classes[Q.argmax(axis=1)])
         X_rep, columns, w_rep = replicate_rows(
             X, Q, sample_weight, threshold=self.threshold
