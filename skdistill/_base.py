@@ -26,6 +26,9 @@ and knows nothing of validation or teachers. A stage is an object with:
 """
 
 import copy
+import functools
+import inspect
+import sys
 from numbers import Real
 
 import numpy as np
@@ -46,7 +49,12 @@ from skdistill.augment import resolve_augment
 from skdistill.teachers import TorchTeacher, as_teacher, is_shared_teacher
 from skdistill.teachers._resolve import _describe_teacher
 
-__all__ = ["BaseDistiller", "teacher_outputs"]
+__all__ = [
+    "BaseDistiller",
+    "checked_sample_weight",
+    "is_dask_collection",
+    "teacher_outputs",
+]
 
 
 def teacher_outputs(stage, teacher, X, n_samples, owner, *, remember=True, source=None):
@@ -69,6 +77,19 @@ def teacher_outputs(stage, teacher, X, n_samples, owner, *, remember=True, sourc
             "receives it (columns, dtype, and preprocess= for raw input).",
         ) from exc
     return stage.check(outputs, n_samples, owner, source or "the teacher's output")
+
+
+def checked_sample_weight(sample_weight, X, owner):
+    """``sample_weight`` as float64, one per row of X; a clear error if bad."""
+    try:
+        return _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"{owner}: bad sample_weight: {exc} Pass finite, non-negative "
+            "weights, one per row of X, not all zero."
+        ) from exc
 
 
 def _is_conversion_error(exc):
@@ -94,6 +115,50 @@ class _TeacherModule:
     """Stands for ``teacher_.module`` in the pickle of a student."""
 
 
+# Methods of one row in, one row out, that take a Dask collection too.
+_ROW_METHODS = (
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+    "apply",
+)
+
+
+def is_dask_collection(obj):
+    """Whether ``obj`` is a Dask collection (False when Dask is not imported).
+
+    A Dask collection cannot exist before Dask is imported, so this never
+    imports it; :mod:`skdistill._dask` is imported only once one is seen.
+    """
+    if "dask" not in sys.modules:
+        return False
+    import dask
+
+    return dask.is_dask_collection(obj)
+
+
+def _maps_dask_rows(method):
+    """``method``, returning a Dask array when X is a Dask collection."""
+
+    @functools.wraps(method)
+    def wrapper(self, X, *args, **kwargs):
+        if not is_dask_collection(X):
+            return method(self, X, *args, **kwargs)
+        if args or kwargs:
+            raise TypeError(
+                f"{type(self).__name__}: {method.__name__} on a Dask collection "
+                "takes X alone, but other arguments were passed; compute X "
+                "first (X.compute()) to pass them."
+            )
+        from skdistill._dask import map_rows
+
+        check_is_fitted(self)
+        return map_rows(self, method.__name__, X)
+
+    return wrapper
+
+
 class BaseDistiller(BaseEstimator):
     """Base class of the students: the fit path from teacher to targets.
 
@@ -114,6 +179,18 @@ class BaseDistiller(BaseEstimator):
     }
 
     _validate_kwargs = {"accept_sparse": "csr", "dtype": [np.float64, np.float32]}
+
+    def __init_subclass__(cls, **kwargs):
+        # Each prediction method a student defines also takes a Dask
+        # collection, mapped over its partitions (as set_output wraps
+        # transform in scikit-learn).
+        super().__init_subclass__(**kwargs)
+        for name in _ROW_METHODS:
+            method = cls.__dict__.get(name)
+            if inspect.isfunction(method):
+                setattr(cls, name, _maps_dask_rows(method))
+            elif inspect.isfunction(getattr(method, "fn", None)):  # available_if
+                method.fn = _maps_dask_rows(method.fn)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -139,6 +216,8 @@ class BaseDistiller(BaseEstimator):
         owner = type(self).__name__
         stage = self._stage
         self._check_student()
+        if any(map(is_dask_collection, (X, y, sample_weight, given))):
+            return self._fit_dask(X, y, sample_weight, given)
         X_raw = X
         if y is None:
             X = self._validate_X(X)
@@ -148,26 +227,8 @@ class BaseDistiller(BaseEstimator):
             y = stage.validate_y(y, owner)
         n_samples = _num_samples(X)
         if sample_weight is not None:
-            try:
-                sample_weight = _check_sample_weight(
-                    sample_weight, X, dtype=np.float64, ensure_non_negative=True
-                )
-            except ValueError as exc:
-                raise ValueError(
-                    f"{owner}: bad sample_weight: {exc} Pass finite, non-negative "
-                    "weights, one per row of X, not all zero."
-                ) from exc
-        if self.alpha > 0 and y is None:
-            raise ValueError(
-                f"{owner}: alpha={self.alpha} mixes in y, the true labels or values, "
-                "but y is None; pass y, or set alpha=0 to learn from the teacher alone."
-            )
-
-        augmenter = resolve_augment(
-            self.augment, owner, random_state=getattr(self, "random_state", None)
-        )
-        if hasattr(augmenter, "_validate_params"):
-            augmenter._validate_params()  # before the teacher's long run
+            sample_weight = checked_sample_weight(sample_weight, X, owner)
+        augmenter = self._augmenter(y)
 
         if given is None or self.teacher is not None:
             teacher = as_teacher(
@@ -194,6 +255,27 @@ class BaseDistiller(BaseEstimator):
         for name, value in stage.fitted(targets).items():
             setattr(self, name, value)
         return self
+
+    def _augmenter(self, y):
+        """The augmenter, checked before the teacher's long run (and y with alpha)."""
+        owner = type(self).__name__
+        if self.alpha > 0 and y is None:
+            raise ValueError(
+                f"{owner}: alpha={self.alpha} mixes in y, the true labels or values, "
+                "but y is None; pass y, or set alpha=0 to learn from the teacher alone."
+            )
+        augmenter = resolve_augment(
+            self.augment, owner, random_state=getattr(self, "random_state", None)
+        )
+        if hasattr(augmenter, "_validate_params"):
+            augmenter._validate_params()
+        return augmenter
+
+    def _fit_dask(self, X, y, sample_weight, given):
+        """Fit on Dask collections; a student that can overrides this."""
+        from skdistill._dask import refuse_dask
+
+        refuse_dask(self, X, y, sample_weight, given)
 
     def _augment(self, augmenter, teacher, X, X_raw, outputs, sample_weight):
         """Add synthetic rows, labelled by the teacher alone, to X, outputs, w.

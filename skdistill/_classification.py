@@ -34,6 +34,7 @@ __all__ = [
     "check_logits",
     "encode_labels",
     "teacher_classes",
+    "warn_if_uninformative",
 ]
 
 # A distribution within this total-variation distance of uniform carries no
@@ -250,36 +251,58 @@ class SoftTargets:
 
     def check_informative(self, owner):
         """Warn when the softened targets carry no information about X."""
-        if self.hard_only or not _num_samples(self.logits):
+        if not _num_samples(self.logits):
             return
-        farthest, least_top = self._spread(self.temperature)
-        if farthest < _FLAT:
-            cause = (
-                "the teacher's own predictions are uniform on every row; check "
-                "that it is trained and that its output is what it claims"
-                if self._spread(1.0)[0] < _FLAT
-                else f"temperature={self.temperature:g} flattens them; use a "
-                "lower temperature (1 to 10 is usual)"
-            )
+        warn_if_uninformative(self._spread, self.hard_only, self.temperature, owner)
+
+
+def warn_if_uninformative(spread, hard_only, temperature, owner, stacklevel=6):
+    """Warn when softened targets are uniform, or sharpened to one-hot.
+
+    Parameters
+    ----------
+    spread : callable
+        ``spread(T) -> (farthest, least_top)``: over the rows, the largest
+        total-variation distance of ``softmax(z / T)`` from uniform and the
+        smallest top probability.
+    hard_only : bool
+        Whether no row has a soft term (nothing to check).
+    temperature : float
+    owner : str
+        Name for messages.
+    stacklevel : int, default=6
+        Of the warning, so that it points at the user's ``fit``.
+    """
+    if hard_only:
+        return
+    farthest, least_top = spread(temperature)
+    if farthest < _FLAT:
+        cause = (
+            "the teacher's own predictions are uniform on every row; check "
+            "that it is trained and that its output is what it claims"
+            if spread(1.0)[0] < _FLAT
+            else f"temperature={temperature:g} flattens them; use a "
+            "lower temperature (1 to 10 is usual)"
+        )
+        warnings.warn(
+            f"{owner}: the softened targets are uniform on every row "
+            f"(within {_FLAT:g} in total variation), so they carry no "
+            f"information: {cause}.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    elif temperature < 1 and least_top >= 1 - _ONE_HOT:
+        if spread(1.0)[1] < 1 - _ONE_HOT:
             warnings.warn(
-                f"{owner}: the softened targets are uniform on every row "
-                f"(within {_FLAT:g} in total variation), so they carry no "
-                f"information: {cause}.",
+                f"{owner}: temperature={temperature:g} sharpens the "
+                "teacher's predictions to its top class on every row, so the "
+                "soft targets carry no more than hard labels, and the soft "
+                f"term's weight T**2 = {temperature**2:.3g} makes it "
+                "vanish against the penalty; use temperature >= 1 to pass on "
+                "the teacher's probabilities.",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=stacklevel,
             )
-        elif self.temperature < 1 and least_top >= 1 - _ONE_HOT:
-            if self._spread(1.0)[1] < 1 - _ONE_HOT:
-                warnings.warn(
-                    f"{owner}: temperature={self.temperature:g} sharpens the "
-                    "teacher's predictions to its top class on every row, so the "
-                    "soft targets carry no more than hard labels, and the soft "
-                    f"term's weight T**2 = {self.temperature**2:.3g} makes it "
-                    "vanish against the penalty; use temperature >= 1 to pass on "
-                    "the teacher's probabilities.",
-                    UserWarning,
-                    stacklevel=5,
-                )
 
 
 class ClassificationStage:

@@ -29,7 +29,14 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.special import expit
 
-__all__ = ["binary_loss_grad", "initial_coef", "multinomial_loss_grad", "start_targets"]
+__all__ = [
+    "binary_loss_grad",
+    "initial_coef",
+    "multinomial_loss_grad",
+    "solve_start",
+    "start_solvable",
+    "start_targets",
+]
 
 # Elements of a block's (n_classes, rows) logit matrix: 512 KiB in float64.
 _BLOCK_CELLS = 65536
@@ -269,13 +276,8 @@ def initial_coef(X, targets, n_out, s, l2, fit_intercept):
     -------
     coef : ndarray of shape (n_out, n_features + fit_intercept)
     """
-    n_samples, n_features = X.shape
-    coef = np.zeros((n_out, n_features + fit_intercept))
-    solve = (
-        not sp.issparse(X)
-        and n_features <= _RIDGE_FEATURES_PER_OUTPUT * n_out
-        and n_features <= _RIDGE_MAX_FEATURES
-    )
+    n_features = X.shape[1]
+    solve = start_solvable(X, n_out)
     x_mean = np.zeros(n_features)
     if fit_intercept and solve:
         for rows, X_rows in _blocks(X, n_features):
@@ -293,10 +295,45 @@ def initial_coef(X, targets, n_out, s, l2, fit_intercept):
             Xw = Xc * s[rows, None]
             A += Xc.T @ Xw
             B += Xw.T @ t
+    return solve_start(A, B, x_mean, t_mean, l2, n_out, n_features, fit_intercept)
+
+
+def start_solvable(X, n_out):
+    """Whether the ridge start is worth its normal equations (see initial_coef)."""
+    n_features = X.shape[1]
+    return (
+        not sp.issparse(X)
+        and n_features <= _RIDGE_FEATURES_PER_OUTPUT * n_out
+        and n_features <= _RIDGE_MAX_FEATURES
+    )
+
+
+def solve_start(A, B, x_mean, t_mean, l2, n_out, n_features, fit_intercept):
+    """The ridge start from its centred moments; the intercept alone without them.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_features, n_features) or None
+        ``sum_i s_i (x_i - x_mean)(x_i - x_mean)^T``; None to fit only the
+        intercept.
+    B : ndarray of shape (n_features, n_out) or None
+        ``sum_i s_i (x_i - x_mean) t_i^T``.
+    x_mean, t_mean : ndarray
+        Weighted means of the rows and of the start targets.
+    l2 : float
+    n_out, n_features : int
+    fit_intercept : bool
+
+    Returns
+    -------
+    coef : ndarray of shape (n_out, n_features + fit_intercept)
+    """
+    coef = np.zeros((n_out, n_features + fit_intercept))
     if fit_intercept:
         coef[:, -1] = t_mean
-    if not solve:
+    if A is None:
         return coef
+    A = A.copy()
     jitter = 1e-10 * max(np.trace(A) / max(n_features, 1), 1e-12)
     A.flat[:: n_features + 1] += l2 + jitter
     try:

@@ -254,18 +254,17 @@ class _Adam:
             theta.grad = None
 
 
-def train_network(
-    coefs, intercepts, data, validation, settings, generator, refresh=None
-):
+def train_network(coefs, intercepts, rows, validation, settings, generator):
     """Train the network with Adam, mini-batched; return what the fit records.
 
     Parameters
     ----------
     coefs, intercepts : lists of ndarray
         Starting weights.
-    data : dict of tensors
-        ``X``, ``hard_targets``, ``soft_targets`` (:func:`loss_targets`) and
-        ``weights`` of the rows trained on, on the device.
+    rows : FixedRows, RedrawnRows or DeviceRows
+        The rows of each epoch (:mod:`skdistill._mlp_rows`): ``X``,
+        ``hard_targets``, ``soft_targets`` (:func:`loss_targets`) and
+        ``weights``, on the device, in shuffled batches.
     validation : dict of tensors or None
         ``X``, ``top`` (the targets' top class at T = 1) and ``weights`` of
         the held-out rows, for early stopping.
@@ -275,10 +274,6 @@ def train_network(
         ``verbose``, ``device``, ``owner``.
     generator : torch.Generator
         Draws the order of the rows in each epoch.
-    refresh : callable, default=None
-        ``refresh(epoch) -> data`` gives the rows of each epoch (fresh
-        synthetic rows after the real ones); None trains on ``data`` every
-        epoch.
 
     Returns
     -------
@@ -289,10 +284,10 @@ def train_network(
     """
     sizes = [coefs[0].shape[0], *(W.shape[1] for W in coefs)]
     with _cpu_threads(settings["device"], settings["batch_size"], sizes):
-        return _train(coefs, intercepts, data, validation, settings, generator, refresh)
+        return _train(coefs, intercepts, rows, validation, settings, generator)
 
 
-def _train(coefs, intercepts, data, validation, settings, generator, refresh):
+def _train(coefs, intercepts, rows, validation, settings, generator):
     t = torch()
     s = settings
     network = _Network(coefs, intercepts, s["activation"], s["device"])
@@ -300,20 +295,12 @@ def _train(coefs, intercepts, data, validation, settings, generator, refresh):
     loss_curve, scores = [], [] if validation is not None else None
     best_loss, best_score, best_weights, stale = np.inf, -np.inf, None, 0
     converged = False
-    names = ("X", "hard_targets", "soft_targets", "weights")
     seen = 0
     for epoch in range(s["max_iter"]):
-        epoch_data = data if refresh is None else refresh(epoch)
-        n = len(epoch_data["X"])
-        seen += n
-        order = t.randperm(n, generator=generator).to(s["device"])
-        # One gather per epoch; the batches are then slices of it.
-        shuffled = [epoch_data[name][order] for name in names]
         total = t.zeros((), device=s["device"])
-        for start in range(0, n, s["batch_size"]):
-            X_b, hard_b, soft_b, weights = (
-                part[start : start + s["batch_size"]] for part in shuffled
-            )
+        n = 0
+        for X_b, hard_b, soft_b, weights in rows.batches(s["batch_size"], generator):
+            n += len(X_b)
             loss = distillation_loss(
                 network(X_b), hard_b, soft_b, s["temperature"], weights.sum()
             )
@@ -325,8 +312,8 @@ def _train(coefs, intercepts, data, validation, settings, generator, refresh):
             penalty = decay / 2 * network.penalty()
             optimizer.step(decay)
             total += (loss.detach() + penalty) * len(X_b)
-        total = float(total)
-        loss_curve.append(total / n)
+        seen += n
+        loss_curve.append(float(total) / n)
         if validation is not None:
             with t.no_grad():
                 top = network(validation["X"]).argmax(dim=1)

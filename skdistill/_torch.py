@@ -13,10 +13,12 @@ import numpy as np
 from skdistill._errors import TeacherValueError
 
 __all__ = [
+    "float_limit",
     "is_tensor",
     "is_torch_module",
     "load_module",
     "resolve_device",
+    "same_device",
     "save_module",
     "torch",
     "weights_checksum",
@@ -170,3 +172,9 @@ def weights_checksum(module):
 def float_limit(dtype):
     """Largest finite value of a torch floating dtype, as a float."""
     return float(torch().finfo(dtype).max) if dtype.is_floating_point else np.inf
+
+
+def same_device(a, b):
+    """Whether two devices are one (``"cuda"`` is ``"cuda:0"`` when 0 is current)."""
+    t = torch()
+    return t.empty(0, device=a).device == t.empty(0, device=b).device

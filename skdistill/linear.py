@@ -194,12 +194,22 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
         else:
             loss_grad, soft, hard = multinomial_loss_grad, P, y_index
         del P
+        self._minimize(
+            loss_grad, coef0, (X, soft, hard, a, T, s, l2, self.fit_intercept)
+        )
+
+    def _minimize(self, loss_grad, coef0, args):
+        """Run L-BFGS on ``loss_grad(coef, *args)`` from ``coef0``; set the fit.
+
+        The Dask fit (:mod:`skdistill._dask_linear`) comes here too, with a
+        ``loss_grad`` summed over the partitions.
+        """
         result = scipy.optimize.minimize(
             loss_grad,
             coef0.ravel(),
             method="L-BFGS-B",
             jac=True,
-            args=(X, soft, hard, a, T, s, l2, self.fit_intercept),
+            args=args,
             options={
                 "maxiter": self.max_iter,
                 "maxls": 50,
@@ -213,7 +223,7 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
                 f"max_iter={self.max_iter} iterations; increase max_iter, scale "
                 "the data (e.g. StandardScaler) or raise tol.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         elif result.status != 0:
             warnings.warn(
@@ -221,17 +231,34 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
                 f"iterations without meeting tol={self.tol} ({result.message}); "
                 "scale the data (e.g. StandardScaler) or raise tol.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         if self.verbose:
             print(
                 f"{type(self).__name__}: {result.nit} L-BFGS iterations, "
                 f"loss {result.fun:.6g}"
             )
-        coef = result.x.reshape(shape)
+        coef = result.x.reshape(coef0.shape)
+        n_features = coef.shape[1] - self.fit_intercept
         self.coef_ = np.ascontiguousarray(coef[:, :n_features])
-        self.intercept_ = coef[:, -1].copy() if self.fit_intercept else np.zeros(n_out)
+        self.intercept_ = (
+            coef[:, -1].copy() if self.fit_intercept else np.zeros(len(coef))
+        )
         self.n_iter_ = np.array([result.nit], dtype=np.int32)
+
+    def _fit_dask(self, X, y, sample_weight, given):
+        """Fit on Dask collections, partition by partition (``_dask_linear``)."""
+        from skdistill._dask import dask_teacher
+        from skdistill._dask_linear import fit_dask
+
+        teacher, augmenter = dask_teacher(self, X, y, sample_weight, given)
+        fitted = fit_dask(self, X, y, sample_weight, teacher, augmenter)
+        self.teacher_ = teacher
+        for name, value in fitted.items():
+            setattr(self, name, value)
+        if "feature_names_in_" not in fitted:
+            self.__dict__.pop("feature_names_in_", None)
+        return self
 
     def _warm_start_coef(self, shape):
         """The previous solution, when it fits the shape."""

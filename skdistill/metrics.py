@@ -3,7 +3,7 @@
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from skdistill._base import teacher_outputs
+from skdistill._base import is_dask_collection, teacher_outputs
 from skdistill._sklearn import _num_samples
 
 __all__ = ["fidelity_score"]
@@ -103,6 +103,14 @@ def fidelity_score(
             f"{stage.task} student; pass the teacher's outputs as {stage.given}."
         )
     teacher = getattr(student, "teacher_", None)
+    if (
+        is_dask_collection(X_student)
+        and given[stage.given] is None
+        and teacher is not None
+    ):
+        from skdistill._dask import dask_fidelity
+
+        return dask_fidelity(student, teacher, X_student, sample_weight)
     n_samples = _num_samples(X_student)
     if given[stage.given] is not None:
         outputs = stage.check(given[stage.given], n_samples, _OWNER, stage.given)

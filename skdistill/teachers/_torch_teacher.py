@@ -17,6 +17,7 @@ from skdistill._torch import (
     is_torch_module,
     load_module,
     resolve_device,
+    same_device,
     save_module,
     torch,
     weights_checksum,
@@ -364,6 +365,71 @@ class TorchTeacher(BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
         """
         return soften(self.predict_logits(X), 1.0)
+
+    @contextlib.contextmanager
+    def _labeller(self, device):
+        """``label(X) -> logits`` on tensors already on ``device``, or None.
+
+        For a student that trains on ``device``: each batch of rows it draws
+        there goes through the module and back into training without
+        leaving it. None when the module runs elsewhere, or when its inputs
+        need ``preprocess``; the caller then labels rows on the CPU. The
+        module is in eval mode during each call, under the cache's lock. The
+        outputs are not halved on CUDA out-of-memory (the caller's rows are
+        one block of the student's batches). The logits are
+        float32 tensors of shape (n, K), with no graph, read as
+        :meth:`predict_logits` reads the module's outputs (whose checks ran
+        on the real rows); the caller checks that they are finite.
+        """
+        t = torch()
+        placed, dtype = self._device_and_dtype()
+        if (
+            self.preprocess is not None
+            or self.task != "classification"
+            or not same_device(placed, device)
+        ):
+            yield None
+            return
+        autocast = self._autocast_dtype()
+        tiny = t.finfo(t.float32).tiny
+        lock = self._row_cache().lock
+
+        def label(X):
+            precision = (
+                t.autocast(device.type, dtype=autocast)
+                if autocast is not None
+                else contextlib.nullcontext()
+            )
+            outputs = []
+            # As _outputs does: one caller at a time puts the module in eval
+            # mode (a teacher is shared by clones, in threads too).
+            with lock:
+                modes = [(m, m.training) for m in self.module.modules()]
+                self.module.eval()
+                try:
+                    with t.no_grad(), precision:
+                        for batch in X.split(self.batch_size):
+                            out = self.module(batch.to(dtype))
+                            outputs.append(getattr(out, "logits", out).float())
+                finally:
+                    for module, training in modes:
+                        module.training = training
+            out = t.cat(outputs)
+            if out.ndim == 2 and out.shape[1] == 1:
+                out = out[:, 0]
+            kind = self.output
+            if out.ndim == 1:  # binary: one logit or probability per row
+                if kind == "logits":
+                    return t.stack([t.zeros_like(out), out], dim=1)
+                p = out.exp() if kind == "log_proba" else out
+                out, kind = t.stack([1 - p, p], dim=1), "proba"
+            if kind == "proba":
+                return out.clamp(min=tiny).log()
+            if kind == "log_proba":
+                return out.clamp(min=float(np.log(tiny)))
+            return out
+
+        yield label
 
     def _forward(self, X, n_rows, device, dtype):
         """Run all rows of X through the module, halving the batch on OOM."""
