@@ -28,6 +28,7 @@ Run ``python benchmarks/scale.py`` (sizes 1, 5 and 20 million rows, about
 """
 
 import argparse
+import contextlib
 import gc
 import shutil
 import tempfile
@@ -163,6 +164,25 @@ def fit_memory(n):
     return student, teacher_s, student_s, peaks
 
 
+@contextlib.contextmanager
+def local_cluster(memory_limit):
+    """2 worker processes of 1 thread, torch imported (as on a cluster in use)."""
+    import distributed
+
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=":0",
+            memory_limit=memory_limit,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.run(lambda: __import__("torch"))
+        yield cluster, client
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -192,19 +212,9 @@ def main():
         flush=True,
     )
     for n in args.sizes:
-        with (
-            distributed.LocalCluster(
-                n_workers=2,
-                threads_per_worker=1,
-                host="127.0.0.1",
-                dashboard_address=":0",
-                memory_limit="9GiB",
-            ) as cluster,
-            distributed.Client(cluster) as client,
-        ):
+        with local_cluster("9GiB") as (_, client):
             X = make_rows(n).persist()
             distributed.wait(X)
-            client.run(lambda: __import__("torch"))  # as on a cluster in use
             dask_fit, teacher_s, student_s, peaks = fit_dask(
                 client, X, trace_client=args.trace_client
             )
@@ -230,19 +240,9 @@ def main():
         path = folder / "X.zarr"
         make_rows(args.disk_rows).to_zarr(str(path))
         on_disk = args.disk_rows * D * 4
-        with (
-            distributed.LocalCluster(
-                n_workers=2,
-                threads_per_worker=1,
-                host="127.0.0.1",
-                dashboard_address=":0",
-                memory_limit=args.disk_memory_limit,
-            ) as cluster,
-            distributed.Client(cluster) as client,
-        ):
+        with local_cluster(args.disk_memory_limit) as (cluster, client):
             limit = sum(w.memory_limit for w in cluster.scheduler.workers.values())
             X = da.from_zarr(str(path))
-            client.run(lambda: __import__("torch"))
             fitted, teacher_s, student_s, peaks = fit_dask(client, X)
             row(
                 "dask, Zarr on disk",

@@ -8,6 +8,7 @@ iteration counts are equal and the coefficients agree within 1e-8 of their
 largest magnitude.
 """
 
+import contextlib
 import subprocess
 import sys
 import warnings
@@ -47,9 +48,9 @@ CHUNK = 50  # 4 partitions of wine's 178 rows
 TEACHER = MLPClassifier((16,), max_iter=2000, random_state=0).fit(X, Y)
 
 
-@pytest.fixture(scope="module")
-def client():
-    """Two worker processes on the loopback interface, for this module."""
+@contextlib.contextmanager
+def _cluster(memory_limit):
+    """Two worker processes on the loopback interface, and a client."""
     with (
         distributed.LocalCluster(
             n_workers=2,
@@ -57,10 +58,17 @@ def client():
             processes=True,
             host="127.0.0.1",
             dashboard_address=":0",
-            memory_limit="1GiB",
+            memory_limit=memory_limit,
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def client():
+    """The module's cluster."""
+    with _cluster("1GiB") as client:
         yield client
 
 
@@ -397,17 +405,7 @@ def test_a_transfer_set_larger_than_a_worker_memory_limit():
     # would fail; the client never sees a row.
     n, d = 2_700_000, 20
     limit = 400 * 2**20
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=":0",
-            memory_limit=limit,
-        ) as cluster,
-        distributed.Client(cluster),
-    ):
+    with _cluster(limit):
         Xd = da.random.RandomState(0).standard_normal((n, d), chunks=(50_000, d))
         assert Xd.nbytes > limit
         # A linear teacher (its module, like skdistill's, imports no torch on

@@ -171,27 +171,23 @@ def test_redrawn_rows_are_drawn_and_labelled_on_the_gpu(monkeypatch):
 
     monkeypatch.setattr(DeviceRows, "batches", batches)
     monkeypatch.setattr(TorchTeacher, "_forward", counted)
-    student = DistilledMLPClassifier(
-        teacher,
-        hidden_layer_sizes=(32,),
-        augment="noise",
-        redraw=True,
-        max_iter=5,
-        device="cuda",
-        random_state=0,
-    ).fit(X)
+
+    def fit(teacher):
+        return DistilledMLPClassifier(
+            teacher,
+            hidden_layer_sizes=(32,),
+            augment="noise",
+            redraw=True,
+            max_iter=5,
+            device="cuda",
+            random_state=0,
+        ).fit(X)
+
+    student = fit(teacher)
     assert seen and set(seen) == {"cuda"}
     assert forwards == [len(X)]
     assert student.t_ == 5 * 11 * len(X)
     # The same fit with the teacher on the CPU (the general route) learns the
     # same teacher as well, within 0.02 of fidelity (other random draws).
-    cpu = DistilledMLPClassifier(
-        TorchTeacher(module, device="cpu"),
-        hidden_layer_sizes=(32,),
-        augment="noise",
-        redraw=True,
-        max_iter=5,
-        device="cuda",
-        random_state=0,
-    ).fit(X)
+    cpu = fit(TorchTeacher(module, device="cpu"))
     assert abs(fidelity_score(student, X) - fidelity_score(cpu, X)) < 0.02

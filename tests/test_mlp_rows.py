@@ -145,19 +145,24 @@ def _routes(monkeypatch):
     return seen
 
 
-def test_rows_are_drawn_on_the_device_beside_a_torch_teacher(monkeypatch):
-    seen = _routes(monkeypatch)
+def _redrawn(teacher, augment="noise"):
+    """A small student fitted for 2 epochs on rows redrawn each epoch."""
     student = DistilledMLPClassifier(
-        random_mlp(D, 3),
+        teacher,
         hidden_layer_sizes=(4,),
-        augment="noise",
+        augment=augment,
         redraw=True,
         max_iter=2,
         random_state=0,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        student.fit(X)
+        return student.fit(X)
+
+
+def test_rows_are_drawn_on_the_device_beside_a_torch_teacher(monkeypatch):
+    seen = _routes(monkeypatch)
+    _redrawn(random_mlp(D, 3))
     assert seen == ["DeviceRows", "DeviceRows"]
 
 
@@ -169,41 +174,18 @@ def test_rows_are_drawn_on_the_cpu_when_the_teacher_cannot_run_there(monkeypatch
     teacher = TorchTeacher(counter, device="cpu", preprocess=torch.as_tensor)
     with teacher._labeller(CPU) as label:
         assert label is None
-    student = DistilledMLPClassifier(
-        teacher,
-        hidden_layer_sizes=(4,),
-        augment=GaussianNoise(n_copies=2, random_state=0),
-        redraw=True,
-        max_iter=2,
-        random_state=0,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        student.fit(X)
-        assert counter.rows == N + 2 * 2 * N
-        counter.rows = 0
-        student.set_params(
-            teacher=TorchTeacher(counter, device="cpu"),
-            augment=Munge(n_copies=2, random_state=0),
-        ).fit(X)
+    _redrawn(teacher, GaussianNoise(n_copies=2, random_state=0))
+    assert counter.rows == N + 2 * 2 * N
+    counter.rows = 0
+    _redrawn(TorchTeacher(counter, device="cpu"), Munge(n_copies=2, random_state=0))
     assert counter.rows == N + 2 * 2 * N
     assert seen == ["RedrawnRows"] * 4
 
 
 def test_a_teacher_in_training_mode_is_put_back_in_it():
     module = torch.nn.Sequential(random_mlp(D, 3), torch.nn.Dropout(0.5)).train()
-    student = DistilledMLPClassifier(
-        module,
-        hidden_layer_sizes=(4,),
-        augment="noise",
-        redraw=True,
-        max_iter=2,
-        random_state=0,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        fitted = student.fit(X)
-        again = DistilledMLPClassifier(**student.get_params()).fit(X)
+    fitted = _redrawn(module)
+    again = _redrawn(module)
     assert module.training and module[1].training
     # Dropout was off while labelling: the same targets, the same student.
     assert_allclose(fitted.coefs_[0], again.coefs_[0])
