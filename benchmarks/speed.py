@@ -20,6 +20,14 @@ Every ratio is measured side by side in one run; each time is the best of
   teacher's argmax; the student with the teacher's logits precomputed and
   with the teacher run inside ``fit``. Fit time, iterations, ratios and test
   accuracy against the teacher's argmax.
+- ``path``: ``regularization_path`` of an L1 ``DistilledLogisticRegression``
+  over its default grid of 10 ``C`` (teacher included), against fitting the
+  student at each ``C`` on its own (teacher included each time, and with
+  ``teacher_logits`` precomputed) and against the hard-label
+  ``LogisticRegression(l1_ratio=1, solver="saga")`` at each ``C`` on the
+  teacher's top class; the same for the L2 path and ``lbfgs``. Totals over
+  the grid, and the features the sparsest non-empty and the densest
+  student use.
 - ``tree``: the same three routes for a depth-10 tree, Gini and entropy.
 - ``regressor``: ``DistilledRegressor`` with a ``Ridge`` (with and without
   the teacher's row cache) and a depth-10 ``DecisionTreeRegressor`` student,
@@ -65,6 +73,7 @@ import scipy.sparse as sp
 import torch
 from _timing import Runner, fmt, header, machine, peak_bytes, ratio, row
 from scipy.special import logsumexp, softmax
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV
@@ -80,6 +89,7 @@ from skdistill import (
     DistilledMLPClassifier,
     DistilledRegressor,
     TorchTeacher,
+    regularization_path,
 )
 from skdistill.augment import GaussianNoise
 from skdistill.targets import replicate_rows, soften
@@ -90,6 +100,7 @@ SECTIONS = (
     "linear",
     "accuracy",
     "linear-teacher",
+    "path",
     "tree",
     "regressor",
     "mlp",
@@ -103,6 +114,7 @@ FULL = {
     "headline": (100_000, 50, 10),
     "sparse": (100_000, 50_000, 0.01, 10),  # n, d, density, K
     "linear_teacher": (100_000, 20_000, 50, 10),  # n, held-out n, d, K
+    "path": (20_000, 50, 10),
     "tree": (100_000, 50, [2, 10, 100]),
     "regressor": (100_000, 50),
     "mlp": (20_000, 50, 10, 20),  # n, d, K, epochs
@@ -117,6 +129,7 @@ QUICK = {
     "headline": (5_000, 50, 10),
     "sparse": (3_000, 5_000, 0.01, 10),
     "linear_teacher": (5_000, 2_000, 50, 10),
+    "path": (2_000, 20, 10),
     "tree": (3_000, 20, [2, 10, 100]),
     "regressor": (3_000, 20),
     "mlp": (2_000, 20, 10, 5),
@@ -531,6 +544,62 @@ def section_tree(runner, sizes):
     runner.report_skipped()
 
 
+def section_path(runner, sizes):
+    n, d, K = sizes["path"]
+    X, teacher = dense_data(n, d, K)
+    logits = teacher(X)
+    y_hard = logits.argmax(axis=1)
+    print(
+        f"\n## Regularisation path, n={n}, d={d}, K={K}, 10 values of C\n\n"
+        "Totals over the grid, seconds. Path: `regularization_path`, teacher "
+        "included. Each C: the student fitted alone at every C, teacher "
+        "included (`cache=False`) and with `teacher_logits`. Hard: "
+        "`LogisticRegression` on the teacher's top class at every C (saga for "
+        "L1, lbfgs for L2).\n"
+    )
+    header(
+        "penalty | path s | each C s | each C, logits given s | hard s "
+        "| each C / path | hard / path | features used"
+    )
+    for penalty in ("l1", "l2"):
+        student = DistilledLogisticRegression(
+            CallableTeacher(teacher, cache=False), penalty=penalty
+        )
+        key = ("path", penalty)
+        t_path, path = runner.time(
+            f"{penalty} path",
+            key + ("path",),
+            n,
+            lambda student=student: regularization_path(student, X, Cs=10),
+        )
+        Cs = path.Cs
+
+        def each(given=None, student=student):
+            for C in Cs:
+                clone(student).set_params(C=C).fit(X, teacher_logits=given)
+
+        def hard(penalty=penalty):
+            for C in Cs:
+                params = {"l1_ratio": 1.0, "solver": "saga"} if penalty == "l1" else {}
+                LogisticRegression(C=C, **params).fit(X, y_hard)
+
+        t_each, _ = runner.time(f"{penalty} each C", key + ("each",), n, each)
+        t_given, _ = runner.time(
+            f"{penalty} each C given",
+            key + ("given",),
+            n,
+            lambda: each(logits),
+        )
+        t_hard, _ = runner.time(f"{penalty} hard", key + ("hard",), n, hard)
+        used = sorted({int(path.n_nonzero[i]) for i in (0, 1, -1)})
+        row(
+            f"{penalty} | {fmt(t_path)} | {fmt(t_each)} | {fmt(t_given)} "
+            f"| {fmt(t_hard)} | {fmt(ratio(t_each, t_path), '.2f')} "
+            f"| {fmt(ratio(t_hard, t_path), '.2f')} | {used} of {d}"
+        )
+    runner.report_skipped()
+
+
 def section_regressor(runner, sizes):
     n, d = sizes["regressor"]
     X, network = dense_data(n, d, 1)
@@ -918,6 +987,7 @@ def main():
         "linear": lambda: section_linear(runner, sizes),
         "accuracy": lambda: section_accuracy(runner, sizes),
         "linear-teacher": lambda: section_linear_teacher(runner, sizes),
+        "path": lambda: section_path(runner, sizes),
         "tree": lambda: section_tree(runner, sizes),
         "regressor": lambda: section_regressor(runner, sizes),
         "mlp": lambda: section_mlp(runner, sizes),

@@ -37,6 +37,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skdistill._errors import TeacherError, failure
+from skdistill._progress import current_pass, teacher_pass
 from skdistill._sklearn import (
     HasMethods,
     Interval,
@@ -62,8 +63,13 @@ def teacher_outputs(stage, teacher, X, n_samples, owner, *, remember=True, sourc
 
     An error the teacher raises is re-raised naming the student and the
     teacher, with the original chained; errors skdistill raised itself
-    already do.
+    already do. Inside a shown teacher pass (a student's ``verbose``), the
+    rows of X count as done when the teacher returns, less any it reported
+    itself (a :class:`~skdistill.TorchTeacher` reports each batch): other
+    teachers show as one block per call.
     """
+    job = current_pass()
+    done = job.n if job is not None else 0
     try:
         outputs = stage.predict(teacher, X, remember)
     except (InvalidParameterError, TeacherError):
@@ -76,6 +82,8 @@ def teacher_outputs(stage, teacher, X, n_samples, owner, *, remember=True, sourc
             f"shape {tuple(shape)}; check that it takes X as the student "
             "receives it (columns, dtype, and preprocess= for raw input).",
         ) from exc
+    if job is not None:
+        job.update(max(0, done + n_samples - job.n))
     return stage.check(outputs, n_samples, owner, source or "the teacher's output")
 
 
@@ -213,11 +221,27 @@ class BaseDistiller(BaseEstimator):
             raise
 
     def _fit(self, X, y, sample_weight, given):
-        owner = type(self).__name__
-        stage = self._stage
         self._check_student()
         if any(map(is_dask_collection, (X, y, sample_weight, given))):
             return self._fit_dask(X, y, sample_weight, given)
+        X, targets, sample_weight, teacher = self._transfer_set(
+            X, y, sample_weight, given
+        )
+        self._fit_targets(X, targets, sample_weight)
+        # Set last, so that a fit that fails leaves no half-updated student.
+        self.teacher_ = teacher
+        for name, value in self._stage.fitted(targets).items():
+            setattr(self, name, value)
+        return self
+
+    def _transfer_set(self, X, y, sample_weight, given):
+        """Validate, run the teacher, augment: ``(X, targets, weights, teacher)``.
+
+        Everything of a fit but the student's own; the regularisation path
+        runs it once for many students.
+        """
+        owner = type(self).__name__
+        stage = self._stage
         X_raw = X
         if y is None:
             X = self._validate_X(X)
@@ -236,25 +260,26 @@ class BaseDistiller(BaseEstimator):
             )
         else:
             teacher = None
-        if given is None:
-            source = "the teacher's output"
-            outputs = teacher_outputs(stage, teacher, X_raw, n_samples, owner)
-        else:
-            source = stage.given
-            outputs = stage.check(given, n_samples, owner, source)
-        labels = stage.labels(outputs, y, teacher, owner, source)
-        if augmenter is not None:
-            X, outputs, sample_weight = self._augment(
-                augmenter, teacher, X, X_raw, outputs, sample_weight
-            )
+        n_run = (n_samples if given is None else 0) + self._synthetic_rows(
+            augmenter, n_samples
+        )
+        with teacher_pass(
+            n_run, f"{owner}: teacher", enabled=bool(self.verbose) and n_run > 0
+        ):
+            if given is None:
+                source = "the teacher's output"
+                outputs = teacher_outputs(stage, teacher, X_raw, n_samples, owner)
+            else:
+                source = stage.given
+                outputs = stage.check(given, n_samples, owner, source)
+            labels = stage.labels(outputs, y, teacher, owner, source)
+            if augmenter is not None:
+                X, outputs, sample_weight = self._augment(
+                    augmenter, teacher, X, X_raw, outputs, sample_weight
+                )
         targets = stage.targets(outputs, labels, self)
         targets.check_informative(owner)
-        self._fit_targets(X, targets, sample_weight)
-        # Set last, so that a fit that fails leaves no half-updated student.
-        self.teacher_ = teacher
-        for name, value in stage.fitted(targets).items():
-            setattr(self, name, value)
-        return self
+        return X, targets, sample_weight, teacher
 
     def _augmenter(self, y):
         """The augmenter, checked before the teacher's long run (and y with alpha)."""
@@ -270,6 +295,17 @@ class BaseDistiller(BaseEstimator):
         if hasattr(augmenter, "_validate_params"):
             augmenter._validate_params()
         return augmenter
+
+    def _synthetic_rows(self, augmenter, n_samples):
+        """Synthetic rows the teacher labels in fit, where known beforehand.
+
+        The total of the teacher pass that ``verbose`` shows; an augmenter
+        with ``sample`` alone says how many rows it made once it has made
+        them (:meth:`_augment` adds them then).
+        """
+        if augmenter is None or not hasattr(augmenter, "iter_samples"):
+            return 0
+        return augmenter.n_copies * n_samples
 
     def _fit_dask(self, X, y, sample_weight, given):
         """Fit on Dask collections; a student that can overrides this."""
@@ -293,6 +329,9 @@ class BaseDistiller(BaseEstimator):
         else:  # any object with sample(X) -> (X_new, source)
             chunks = [augmenter.sample(values)]
             n_new = len(chunks[0][1])
+        job = current_pass()
+        if job is not None:
+            job.expect(n_new)
         columns = getattr(X_raw, "columns", None)
         frame = hasattr(X, "iloc")
         n, row_shape = len(outputs), outputs.shape[1:]

@@ -26,6 +26,7 @@ from skdistill._base import BaseDistiller
 from skdistill._sklearn import Interval, _fit_context, _num_samples
 from skdistill.targets import as_logits, soften
 from skdistill.teachers import CallableTeacher, SklearnTeacher, TorchTeacher
+from skdistill.teachers._outputs import probability_rows
 
 __all__ = [
     "BaseDistilledClassifier",
@@ -327,7 +328,15 @@ class ClassificationStage:
         return teacher.predict_logits(X, remember=remember)
 
     def check(self, outputs, n_samples, owner, source):
-        return check_logits(outputs, n_samples, owner, source)
+        logits = check_logits(outputs, n_samples, owner, source)
+        if probability_rows(logits):
+            raise ValueError(
+                f"{owner}: every row of {source} lies in [0, 1] and sums to 1: "
+                "these are probabilities, and read as logits they would give "
+                f"nearly flat targets. Pass their logarithm, {source}=np.log(P) "
+                "(log-probabilities are logits)."
+            )
+        return logits
 
     def labels(self, logits, y, teacher, owner, source):
         """The classes of the columns and the column of each label of y."""

@@ -199,7 +199,7 @@ def fit_dask(student, X, y, sample_weight, teacher, augmenter):
     n_out = 1 if binary else n_classes
     d = rows.n_features
     shape = (n_out, d + student.fit_intercept)
-    l2 = 1.0 / (student.C * weight_sum) if student.penalty == "l2" else 0.0
+    l2, l1 = student._penalties(weight_sum)
 
     coef0 = student._warm_start_coef(shape)
     if coef0 is None:
@@ -224,7 +224,7 @@ def fit_dask(student, X, y, sample_weight, teacher, augmenter):
         penalty_grad[:, :d] = l2 * W
         return loss + 0.5 * l2 * float(np.vdot(W, W)), grad + penalty_grad.ravel()
 
-    student._minimize(loss_grad, coef0, ())
+    student._minimize(loss_grad, coef0, (), l1=l1)
     fitted = {"classes_": classes, "n_features_in_": d}
     if rows.feature_names is not None:
         fitted["feature_names_in_"] = rows.feature_names

@@ -26,10 +26,12 @@ import warnings
 
 import numpy as np
 import scipy.linalg
+import scipy.optimize
 import scipy.sparse as sp
 from scipy.special import expit
 
 __all__ = [
+    "L1Split",
     "binary_loss_grad",
     "initial_coef",
     "multinomial_loss_grad",
@@ -347,3 +349,68 @@ def solve_start(A, B, x_mean, t_mean, l2, n_out, n_features, fit_intercept):
     if fit_intercept:
         coef[:, -1] -= W @ x_mean
     return coef
+
+
+class L1Split:
+    """An L1 penalty made smooth: ``f(W, b) + l1 * ||W||_1`` over ``W = U - V``.
+
+    With ``U, V >= 0`` the penalty is the linear ``l1 * sum(U + V)`` and the
+    problem is smooth with bound constraints, which L-BFGS-B solves exactly:
+    at its optimum at most one of ``U_j, V_j`` is non-zero (both positive
+    could both shrink), so ``|W_j| = U_j + V_j`` and coefficients the
+    penalty removes sit on their bounds, exactly zero. The intercept ``b``
+    is free and unpenalised.
+
+    Parameters
+    ----------
+    loss_grad : callable
+        ``loss_grad(coef, *args) -> (loss, grad)`` of the smooth part, on the
+        flattened ``[W | b]`` of shape ``shape``.
+    shape : tuple of int
+        ``(n_out, n_features + fit_intercept)``.
+    l1 : float
+        Strength of the L1 penalty on ``W`` (positive).
+    fit_intercept : bool
+    """
+
+    def __init__(self, loss_grad, shape, l1, fit_intercept):
+        self.loss_grad = loss_grad
+        self.shape = shape
+        self.l1 = l1
+        self.n_features = shape[1] - fit_intercept
+        self.n_weights = shape[0] * self.n_features
+
+    def start(self, coef):
+        """The split point ``[U | V | b]`` of a flattened or 2-d ``coef``."""
+        coef = np.asarray(coef, dtype=np.float64).reshape(self.shape)
+        W = coef[:, : self.n_features].ravel()
+        return np.concatenate(
+            [
+                np.maximum(W, 0.0),
+                np.maximum(-W, 0.0),
+                coef[:, self.n_features :].ravel(),
+            ]
+        )
+
+    def coef(self, x):
+        """The ``[W | b]`` of a split point, shape ``shape``."""
+        m = self.n_weights
+        W = (x[:m] - x[m : 2 * m]).reshape(self.shape[0], self.n_features)
+        return np.column_stack([W, x[2 * m :].reshape(self.shape[0], -1)])
+
+    def bounds(self):
+        """``U, V >= 0``; the intercept unbounded."""
+        m, size = self.n_weights, self.shape[0] * self.shape[1]
+        lower = np.full(size + m, -np.inf)
+        lower[: 2 * m] = 0.0
+        return scipy.optimize.Bounds(lower, np.full(size + m, np.inf))
+
+    def __call__(self, x, *args):
+        m = self.n_weights
+        loss, grad = self.loss_grad(self.coef(x).ravel(), *args)
+        grad = grad.reshape(self.shape)
+        g_W = grad[:, : self.n_features].ravel()
+        penalty = self.l1 * float(x[: 2 * m].sum())
+        return loss + penalty, np.concatenate(
+            [g_W + self.l1, self.l1 - g_W, grad[:, self.n_features :].ravel()]
+        )

@@ -11,6 +11,7 @@ import contextlib
 import numpy as np
 from scipy.special import expit
 
+from skdistill._progress import progress
 from skdistill._torch import torch
 
 __all__ = [
@@ -283,11 +284,17 @@ def train_network(coefs, intercepts, rows, validation, settings, generator):
         ``converged``, ``best_loss``, ``rows_seen``.
     """
     sizes = [coefs[0].shape[0], *(W.shape[1] for W in coefs)]
-    with _cpu_threads(settings["device"], settings["batch_size"], sizes):
-        return _train(coefs, intercepts, rows, validation, settings, generator)
+    epochs = progress(
+        settings["max_iter"],
+        f"{settings['owner']}: training",
+        unit="epochs",
+        enabled=bool(settings["verbose"]),
+    )
+    with _cpu_threads(settings["device"], settings["batch_size"], sizes), epochs as job:
+        return _train(coefs, intercepts, rows, validation, settings, generator, job)
 
 
-def _train(coefs, intercepts, rows, validation, settings, generator):
+def _train(coefs, intercepts, rows, validation, settings, generator, epochs):
     t = torch()
     s = settings
     network = _Network(coefs, intercepts, s["activation"], s["device"])
@@ -328,7 +335,8 @@ def _train(coefs, intercepts, rows, validation, settings, generator):
         best_loss = min(best_loss, loss_curve[-1])
         stale = 0 if improved else stale + 1
         if s["verbose"]:
-            print(f"{s['owner']}: epoch {epoch + 1}, loss {loss_curve[-1]:.6f}")
+            epochs.write(f"{s['owner']}: epoch {epoch + 1}, loss {loss_curve[-1]:.6f}")
+        epochs.update(1)
         if stale > s["n_iter_no_change"]:
             converged = True
             break

@@ -4,11 +4,15 @@ scikit-learn does not promise these across releases; keeping them here means a
 change upstream is fixed once.
 """
 
+import inspect
+
 import numpy as np
 from sklearn.base import _fit_context
+from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.tree._tree import Tree, ccp_pruning_path
 from sklearn.utils import _safe_indexing
+from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -26,11 +30,35 @@ __all__ = [
     "_fit_context",
     "_num_samples",
     "_safe_indexing",
+    "check_matplotlib_support",
     "ccp_pruning_path",
     "classifier_tree",
+    "logistic_regression",
     "tree_parameter_constraints",
     "tree_state",
 ]
+
+
+def logistic_regression(*, C, l1_ratio, **params):
+    """``LogisticRegression`` with the penalty given by ``C`` and ``l1_ratio``.
+
+    scikit-learn 1.8 deprecated ``penalty`` for ``l1_ratio`` alone
+    (``C=inf`` for none); earlier releases need ``penalty``. An L1 part
+    needs the ``saga`` solver.
+    """
+    if l1_ratio > 0:
+        params["solver"] = "saga"
+    signature = inspect.signature(LogisticRegression)
+    if signature.parameters["penalty"].default != "deprecated":
+        if l1_ratio == 1:
+            params["penalty"] = "l1"
+        elif l1_ratio > 0:
+            params["penalty"] = "elasticnet"
+        elif C == np.inf:
+            params["penalty"], C = None, 1.0
+    if l1_ratio > 0:
+        params["l1_ratio"] = l1_ratio
+    return LogisticRegression(C=C, **params)
 
 
 def tree_parameter_constraints(names):

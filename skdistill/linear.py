@@ -7,18 +7,19 @@ import numpy as np
 import scipy.optimize
 from scipy.special import log_softmax, softmax
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
+from sklearn.utils import Bunch
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from skdistill._classification import BaseDistilledClassifier
 from skdistill._linear_loss import (
+    L1Split,
     binary_loss_grad,
     initial_coef,
     multinomial_loss_grad,
     start_targets,
 )
-from skdistill._sklearn import Interval, StrOptions
+from skdistill._sklearn import Interval, StrOptions, logistic_regression
 
 __all__ = ["DistilledLogisticRegression"]
 
@@ -26,13 +27,14 @@ __all__ = ["DistilledLogisticRegression"]
 class DistilledLogisticRegression(BaseDistilledClassifier):
     """Logistic regression distilled from a teacher's softened predictions.
 
-    Fits a multinomial (binary for two classes) logistic regression to the
-    target distributions ``Q = (1 - alpha) * softmax(z / T) + alpha *
-    onehot(y)``, where ``z`` are the teacher's logits on X, by minimising the
-    soft-target cross-entropy with an L2 penalty, exactly as scikit-learn's
-    :class:`~sklearn.linear_model.LogisticRegression` minimises the hard-label
-    one (same ``C``, same scaling, same L-BFGS tolerance). X is never copied
-    once per class.
+    Fits a multinomial (binary for two classes) logistic regression with
+    logits ``s`` by minimising the distillation loss ``alpha * CE(y,
+    softmax(s)) + (1 - alpha) * T**2 * CE(softmax(z / T), softmax(s / T))``,
+    where ``z`` are the teacher's logits on X, plus scikit-learn's penalty
+    (L2, L1 or elastic net), exactly as scikit-learn's
+    :class:`~sklearn.linear_model.LogisticRegression` minimises the
+    hard-label loss (same ``C``, same scaling, same tolerance). X is never
+    copied once per class.
 
     Probabilities are on the teacher's scale: the student is fitted at
     temperature ``T`` and its logits are multiplied by ``T`` afterwards
@@ -55,20 +57,35 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
         Softening temperature ``T > 0`` of the teacher's logits.
     alpha : float, default=0.0
         Weight of the hard labels ``y`` in the targets, in ``[0, 1]``.
-    penalty : {"l2", None}, default="l2"
-        L2 penalty on the coefficients (not the intercept), or none.
+    penalty : {"l2", "l1", "elasticnet", None}, default="l2"
+        Penalty on the coefficients (not the intercept), with scikit-learn's
+        meaning: ``"l1"`` and ``"elasticnet"`` give sparse students, whose
+        zero coefficients drop features (see
+        :func:`~skdistill.regularization_path`); None for no penalty.
     C : float, default=1.0
-        Inverse penalty strength, as in scikit-learn's ``LogisticRegression``.
+        Inverse penalty strength, as in scikit-learn's ``LogisticRegression``
+        (``np.inf`` for none):
+        the objective is ``sum_i w_i loss_i / sum(w) + (l1_ratio ||W||_1 +
+        (1 - l1_ratio) ||W||^2 / 2) / (C sum(w))``.
+    l1_ratio : float, default=None
+        Share of L1 in the elastic-net penalty, in ``[0, 1]``; needed with
+        ``penalty="elasticnet"`` only (``"l1"`` is 1, ``"l2"`` is 0).
     fit_intercept : bool, default=True
         Fit a bias per class.
     tol : float, default=1e-4
-        L-BFGS stops when the largest gradient component is below ``tol``.
+        L-BFGS stops when the largest gradient component is below ``tol``
+        (with an L1 part, the largest component of the projected gradient of
+        the bound-constrained problem, solved by L-BFGS-B). With an L1 part,
+        coefficients that should be zero can stay non-zero at ``tol=1e-4``:
+        count features (``n_nonzero``) at ``tol=1e-6`` or below.
     max_iter : int, default=100
         Maximum number of L-BFGS iterations.
     warm_start : bool, default=False
         Start from the previous solution instead of the ridge starting point.
     verbose : int, default=0
-        Print the number of iterations and the final loss when positive.
+        When positive, show the progress of the teacher's pass in ``fit``
+        (rows done, rows/s, time left; see :ref:`progress`) and print the
+        number of iterations and the final loss.
     augment : {"noise", "munge", "mixup"}, augmenter or None, default=None
         Synthetic transfer rows, labelled by the teacher alone, added to X:
         :class:`~skdistill.augment.GaussianNoise`,
@@ -123,8 +140,9 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
 
     _parameter_constraints = {
         **BaseDistilledClassifier._parameter_constraints,
-        "penalty": [StrOptions({"l2"}), None],
-        "C": [Interval(Real, 0, None, closed="neither")],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "C": [Interval(Real, 0, None, closed="right")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
         "fit_intercept": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
@@ -141,6 +159,7 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
         alpha=0.0,
         penalty="l2",
         C=1.0,
+        l1_ratio=None,
         fit_intercept=True,
         tol=1e-4,
         max_iter=100,
@@ -154,6 +173,7 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
         self.alpha = alpha
         self.penalty = penalty
         self.C = C
+        self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.tol = tol
         self.max_iter = max_iter
@@ -163,29 +183,41 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
         self.random_state = random_state
 
     def _fit_targets(self, X, targets, sample_weight):
+        problem = self._problem(X, targets, sample_weight)
+        l2, l1 = self._penalties(problem.weight_sum)
+        coef0 = self._warm_start_coef(problem.shape)
+        if coef0 is None:
+            coef0 = problem.start(l2)
+        self._minimize(problem.loss_grad, coef0, problem.args(l2), l1=l1)
+
+    def _problem(self, X, targets, sample_weight):
+        """The loss of a fit, apart from the penalty strengths.
+
+        Returns a Bunch: ``loss_grad`` and ``args(l2)``, its arguments for an
+        L2 strength; ``start(l2)``, the ridge starting point; ``shape`` of
+        ``[W | b]``; ``weight_sum``. The regularisation path builds it once
+        for every ``C``.
+        """
         n_samples, n_classes = targets.logits.shape
-        n_features = X.shape[1]
         if sample_weight is None:
             sample_weight = np.ones(n_samples)
         weight_sum = sample_weight.sum()
         s = sample_weight / weight_sum
-        l2 = 1.0 / (self.C * weight_sum) if self.penalty == "l2" else 0.0
         binary = n_classes == 2
         n_out = 1 if binary else n_classes
-        shape = (n_out, n_features + self.fit_intercept)
         a, y_index, T = targets.row_alpha(), targets.y_index, targets.temperature
+        logits, fit_intercept = targets.logits, self.fit_intercept
 
-        coef0 = self._warm_start_coef(shape)
-        if coef0 is None:
-            logits = targets.logits
-            coef0 = initial_coef(
+        def start(l2):
+            return initial_coef(
                 X,
                 lambda rows: start_targets(logits[rows], y_index[rows], a[rows]),
                 n_out,
                 s,
                 l2,
-                self.fit_intercept,
+                fit_intercept,
             )
+
         P = None if targets.hard_only else targets.soft()
         if binary:
             loss_grad = binary_loss_grad
@@ -194,22 +226,53 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
         else:
             loss_grad, soft, hard = multinomial_loss_grad, P, y_index
         del P
-        self._minimize(
-            loss_grad, coef0, (X, soft, hard, a, T, s, l2, self.fit_intercept)
+        return Bunch(
+            loss_grad=loss_grad,
+            args=lambda l2: (X, soft, hard, a, T, s, l2, fit_intercept),
+            start=start,
+            shape=(n_out, X.shape[1] + fit_intercept),
+            weight_sum=weight_sum,
         )
 
-    def _minimize(self, loss_grad, coef0, args):
+    def _penalties(self, weight_sum):
+        """``(l2, l1)`` strengths in scikit-learn's scaling, ``1 / (C sum(w))``."""
+        if self.l1_ratio is not None and self.penalty != "elasticnet":
+            warnings.warn(
+                f"{type(self).__name__}: l1_ratio={self.l1_ratio} is used only "
+                f"with penalty='elasticnet', not penalty={self.penalty!r}; it is "
+                "ignored. Set penalty='elasticnet' to mix L1 and L2.",
+                UserWarning,
+                stacklevel=6,
+            )
+        if self.penalty is None:
+            return 0.0, 0.0
+        if self.penalty == "elasticnet" and self.l1_ratio is None:
+            raise ValueError(
+                f"{type(self).__name__}: penalty='elasticnet' mixes L1 and L2 by "
+                "l1_ratio, but l1_ratio=None; pass l1_ratio between 0 and 1 "
+                "(0 is penalty='l2', 1 is penalty='l1')."
+            )
+        ratio = {"l2": 0.0, "l1": 1.0}.get(self.penalty, self.l1_ratio)
+        strength = 1.0 / (self.C * weight_sum)
+        return (1.0 - ratio) * strength, ratio * strength
+
+    def _minimize(self, loss_grad, coef0, args, l1=0.0):
         """Run L-BFGS on ``loss_grad(coef, *args)`` from ``coef0``; set the fit.
 
-        The Dask fit (:mod:`skdistill._dask_linear`) comes here too, with a
+        With an L1 strength ``l1 > 0`` the problem is split
+        (:class:`~skdistill._linear_loss.L1Split`) and solved by L-BFGS-B
+        under bounds; ``tol`` then bounds the projected gradient. The Dask
+        fit (:mod:`skdistill._dask_linear`) comes here too, with a
         ``loss_grad`` summed over the partitions.
         """
+        split = L1Split(loss_grad, coef0.shape, l1, self.fit_intercept) if l1 else None
         result = scipy.optimize.minimize(
-            loss_grad,
-            coef0.ravel(),
+            split or loss_grad,
+            coef0.ravel() if split is None else split.start(coef0),
             method="L-BFGS-B",
             jac=True,
             args=args,
+            bounds=None if split is None else split.bounds(),
             options={
                 "maxiter": self.max_iter,
                 "maxls": 50,
@@ -238,13 +301,23 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
                 f"{type(self).__name__}: {result.nit} L-BFGS iterations, "
                 f"loss {result.fun:.6g}"
             )
-        coef = result.x.reshape(coef0.shape)
+        coef = result.x.reshape(coef0.shape) if split is None else split.coef(result.x)
+        self._set_coef(coef, result.nit)
+
+    def _set_coef(self, coef, n_iter):
+        """Set ``coef_``, ``intercept_`` and ``n_iter_`` from ``[W | b]``."""
         n_features = coef.shape[1] - self.fit_intercept
         self.coef_ = np.ascontiguousarray(coef[:, :n_features])
         self.intercept_ = (
             coef[:, -1].copy() if self.fit_intercept else np.zeros(len(coef))
         )
-        self.n_iter_ = np.array([result.nit], dtype=np.int32)
+        self.n_iter_ = np.array([n_iter], dtype=np.int32)
+
+    def _coef(self):
+        """The fitted ``[W | b]``."""
+        if not self.fit_intercept:
+            return self.coef_
+        return np.column_stack([self.coef_, self.intercept_])
 
     def _fit_dask(self, X, y, sample_weight, given):
         """Fit on Dask collections, partition by partition (``_dask_linear``)."""
@@ -264,9 +337,7 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
         """The previous solution, when it fits the shape."""
         if not self.warm_start or not hasattr(self, "coef_"):
             return None
-        coef = self.coef_
-        if self.fit_intercept:
-            coef = np.column_stack([coef, self.intercept_])
+        coef = self._coef()
         if coef.shape != shape:
             return None
         return coef
@@ -436,8 +507,10 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
         ('LogisticRegression', True)
         """
         check_is_fitted(self)
-        model = LogisticRegression(
-            C=self.C if self.penalty == "l2" else np.inf,
+        ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio}.get(self.penalty)
+        model = logistic_regression(
+            C=np.inf if self.penalty is None else self.C,
+            l1_ratio=ratio or 0.0,
             fit_intercept=self.fit_intercept,
             tol=self.tol,
             max_iter=self.max_iter,

@@ -102,8 +102,13 @@ class DistilledMLPClassifier(BaseDistilledClassifier):
     warm_start : bool, default=False
         Start from the weights of the previous fit when the layer sizes
         match.
-    verbose : bool, default=False
-        Print the loss of each epoch.
+    verbose : bool or int, default=False
+        Print the loss of each epoch, and show the progress of the
+        teacher's pass in ``fit`` (rows done, rows per second, time left, as
+        for :class:`~skdistill.DistilledDecisionTree`) and of the epochs
+        (epochs done of at most ``max_iter``, and the time those would
+        take: training often stops earlier). A ``tqdm`` bar when tqdm is
+        installed, else lines on stderr about once a second.
 
     Attributes
     ----------
@@ -228,6 +233,10 @@ class DistilledMLPClassifier(BaseDistilledClassifier):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+
+    def _synthetic_rows(self, augmenter, n_samples):
+        # Redrawn rows are labelled in each epoch, not in the teacher's pass.
+        return 0 if self.redraw else super()._synthetic_rows(augmenter, n_samples)
 
     def _augment(self, augmenter, teacher, X, X_raw, outputs, sample_weight):
         if not self.redraw:

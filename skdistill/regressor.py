@@ -76,6 +76,14 @@ class DistilledRegressor(BaseDistilledRegressor):
     random_state : int, RandomState instance or None, default=None
         Seeds the augmentation when ``augment`` is a name; an augmenter
         object keeps its own ``random_state``, the student its own.
+    verbose : int, default=0
+        With 1 or more, show the progress of the teacher's pass in ``fit``
+        (the real rows, then the synthetic ones): rows done, rows per
+        second and time left. A torch teacher reports each batch, other
+        teachers each call (the real rows, then each synthetic copy). A
+        ``tqdm`` bar when tqdm is installed, else lines on stderr about
+        once a second; nothing is shown by default. The student's own fit
+        is not shown; set its own ``verbose`` for that.
 
     Attributes
     ----------
@@ -112,16 +120,27 @@ class DistilledRegressor(BaseDistilledRegressor):
         **BaseDistilledRegressor._parameter_constraints,
         "student": [HasMethods(["fit", "predict"])],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     _validate_kwargs = {"skip_check_array": True}
 
-    def __init__(self, student, teacher, *, alpha=0.0, augment=None, random_state=None):
+    def __init__(
+        self,
+        student,
+        teacher,
+        *,
+        alpha=0.0,
+        augment=None,
+        random_state=None,
+        verbose=0,
+    ):
         self.student = student
         self.teacher = teacher
         self.alpha = alpha
         self.augment = augment
         self.random_state = random_state
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

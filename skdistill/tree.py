@@ -169,6 +169,13 @@ class DistilledDecisionTree(BaseDistilledClassifier):
         :class:`~skdistill.augment.Munge` or :class:`~skdistill.augment.Mixup`
         (a name means its defaults). Each synthetic row weighs what its real
         row weighs; hard labels stay on the real rows. Needs dense numeric X.
+    verbose : int, default=0
+        With 1 or more, show the progress of the teacher's pass in ``fit``
+        (the real rows, then the synthetic ones): rows done, rows per
+        second and time left. A torch teacher reports each batch, other
+        teachers each call (the real rows, then each synthetic copy). A
+        ``tqdm`` bar when tqdm is installed, else lines on stderr about
+        once a second; nothing is shown by default.
 
     Attributes
     ----------
@@ -212,6 +219,7 @@ class DistilledDecisionTree(BaseDistilledClassifier):
     _parameter_constraints = {
         **BaseDistilledClassifier._parameter_constraints,
         **tree_parameter_constraints(_TREE_PARAMS),
+        "verbose": ["verbose"],
     }
 
     _validate_kwargs = {"accept_sparse": "csr", "dtype": np.float32}
@@ -233,6 +241,7 @@ class DistilledDecisionTree(BaseDistilledClassifier):
         ccp_alpha=0.0,
         random_state=None,
         augment=None,
+        verbose=0,
     ):
         self.teacher = teacher
         self.temperature = temperature
@@ -248,6 +257,7 @@ class DistilledDecisionTree(BaseDistilledClassifier):
         self.ccp_alpha = ccp_alpha
         self.random_state = random_state
         self.augment = augment
+        self.verbose = verbose
 
     def _fit_targets(self, X, targets, sample_weight):
         n_classes = targets.n_classes

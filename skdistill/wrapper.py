@@ -106,6 +106,14 @@ class DistilledClassifier(BaseDistilledClassifier):
         Seeds the augmentation when ``augment`` is a name; an augmenter
         object keeps its own ``random_state``. The student keeps its
         own ``random_state``.
+    verbose : int, default=0
+        With 1 or more, show the progress of the teacher's pass in ``fit``
+        (the real rows, then the synthetic ones): rows done, rows per
+        second and time left. A torch teacher reports each batch, other
+        teachers each call (the real rows, then each synthetic copy). A
+        ``tqdm`` bar when tqdm is installed, else lines on stderr about
+        once a second; nothing is shown by default. The student's own fit
+        is not shown; set its own ``verbose`` for that.
 
     Attributes
     ----------
@@ -139,6 +147,7 @@ class DistilledClassifier(BaseDistilledClassifier):
         "student": [HasMethods(["fit", "predict"])],
         "threshold": [Interval(Real, 0, 1, closed="left")],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     _validate_kwargs = {"skip_check_array": True}
@@ -153,6 +162,7 @@ class DistilledClassifier(BaseDistilledClassifier):
         threshold=REPLICATE_THRESHOLD,
         augment=None,
         random_state=None,
+        verbose=0,
     ):
         self.student = student
         self.teacher = teacher
@@ -161,6 +171,7 @@ class DistilledClassifier(BaseDistilledClassifier):
         self.threshold = threshold
         self.augment = augment
         self.random_state = random_state
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

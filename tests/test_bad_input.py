@@ -126,7 +126,7 @@ def _fidelity_after_the_teacher_widens(make):
 
 
 def _fidelity_without_teacher(make):
-    student = make(None).fit(X, teacher_logits=np.eye(3)[Y])
+    student = make(None).fit(X, teacher_logits=4.0 * np.eye(3)[Y])
     fidelity_score(student, X)
 
 
@@ -519,7 +519,7 @@ ERRORS = [
         "C 0",
         _fit(C=0.0),
         InvalidParameterError,
-        r"The 'C' parameter of {name} must be a float in the range \(0.0, inf\). "
+        r"The 'C' parameter of {name} must be a float in the range \(0.0, inf\]. "
         "Got 0.0 instead.",
         students=("linear",),
     ),
@@ -562,7 +562,9 @@ ERRORS = [
     _case(
         "augment with teacher_logits only",
         _fit(
-            teacher=None, augment="noise", fit_kwargs={"teacher_logits": np.eye(3)[Y]}
+            teacher=None,
+            augment="noise",
+            fit_kwargs={"teacher_logits": 4.0 * np.eye(3)[Y]},
         ),
         ValueError,
         "{name}: augment='noise' needs a teacher to label the synthetic rows, "

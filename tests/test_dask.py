@@ -93,6 +93,8 @@ def _assert_same_fit(dask_fit, memory_fit):
         {"alpha": 0.5, "temperature": 3.0},
         {"fit_intercept": False, "C": 0.1},
         {"penalty": None, "temperature": 1.0, "C": 1.0},
+        {"penalty": "l1", "C": 0.2},
+        {"penalty": "elasticnet", "l1_ratio": 0.5, "C": 0.2},
     ],
 )
 def test_fit_on_a_dask_array_equals_the_in_memory_fit(client, params):

@@ -260,7 +260,7 @@ def test_high_temperatures_give_finite_probabilities():
 def test_a_failed_refit_keeps_the_fitted_tree():
     X, y = load_scaled("wine")
     student = DistilledDecisionTree(None, max_depth=3)
-    student.fit(X, teacher_logits=np.eye(3)[y])
+    student.fit(X, teacher_logits=4.0 * np.eye(3)[y])
     before = student.predict_proba(X)
     with pytest.raises(ValueError, match="teacher_logits has 5 rows"):
         student.fit(X[:, :5], teacher_logits=np.zeros((5, 3)))

@@ -11,7 +11,13 @@ import numpy as np
 from skdistill._errors import TeacherValueError
 from skdistill.targets import as_logits
 
-__all__ = ["PROBA_TOLERANCE", "check_task", "outputs_as_logits", "outputs_as_values"]
+__all__ = [
+    "PROBA_TOLERANCE",
+    "check_task",
+    "outputs_as_logits",
+    "outputs_as_values",
+    "probability_rows",
+]
 
 #: How far a probability output may stray from [0, 1] and a row sum from 1
 #: (16-bit autocast softmax sums are off by about 1e-3).
@@ -24,7 +30,7 @@ _LOOKS_LIKE_PROBA = 1e-6
 _KIND = {"proba": "probabilities", "log_proba": "log-probabilities"}
 
 
-def _probability_rows(values):
+def probability_rows(values):
     """Whether every row of a 2-d float array is a probability distribution."""
     return (
         values.ndim == 2
@@ -72,7 +78,7 @@ def outputs_as_logits(raw, output, owner, *, proba_fix, labels_fix=None):
             "teacher must return numbers, one row of class scores per row of X."
         ) from exc
     if output == "logits":
-        if _probability_rows(values):
+        if probability_rows(values):
             raise TeacherValueError(
                 f"{owner}: output='logits', but every row of the teacher's "
                 "output lies in [0, 1] and sums to 1: these are probabilities, "

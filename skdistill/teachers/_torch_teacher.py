@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from skdistill._errors import TeacherTypeError, TeacherValueError
+from skdistill._progress import current_pass, progress
 from skdistill._sklearn import Interval, StrOptions
 from skdistill._torch import (
     float_limit,
@@ -107,6 +108,16 @@ class TorchTeacher(BaseEstimator):
         with 16-bit units (GPU tensor cores, recent CPUs); the logits differ
         from full precision by about 1% of their spread. None runs the module
         in its own precision.
+    progress : bool, default=False
+        Show the progress of each pass of :meth:`predict_logits` (and
+        :meth:`predict_values`) over rows not in the cache: rows done, rows
+        per second and time left, with a ``tqdm`` bar (on a terminal, or a
+        widget in a notebook) when tqdm is installed (``pip install
+        skdistill[progress]``), else as lines on stderr about once a second.
+        Rows served from the cache are not run and not counted. Inside the
+        fit of a student with ``verbose`` set, the rows are counted in the
+        student's progress of its whole teacher pass instead, with or
+        without this setting.
 
     See Also
     --------
@@ -134,6 +145,7 @@ class TorchTeacher(BaseEstimator):
         "preprocess": [callable, None],
         "cache": ["boolean", Interval(Integral, 0, None, closed="left")],
         "dtype": "no_validation",  # checked by _autocast_dtype, naming the fix
+        "progress": ["boolean"],
     }
 
     def __init__(
@@ -147,6 +159,7 @@ class TorchTeacher(BaseEstimator):
         preprocess=None,
         cache=True,
         dtype=None,
+        progress=False,
     ):
         self.module = module
         self.device = device
@@ -156,6 +169,7 @@ class TorchTeacher(BaseEstimator):
         self.preprocess = preprocess
         self.cache = cache
         self.dtype = dtype
+        self.progress = progress
 
     def __sklearn_clone__(self):
         return self
@@ -336,8 +350,15 @@ class TorchTeacher(BaseEstimator):
                 key_dtype = _NUMPY_DTYPES.get(str(dtype), np.float32)
                 keyed = row_keys(X, None if self.preprocess is not None else key_dtype)
 
+            job = current_pass()
+            n_total = _n_rows(X) if job is not None else 0
+
             def run(rows):
-                n_rows = rows.shape[0] if hasattr(rows, "shape") else len(rows)
+                n_rows = _n_rows(rows)
+                if job is not None:
+                    # Rows served from the cache (or repeated) are done now:
+                    # the rate and time left are those of the rows forwarded.
+                    job.update(n_total - n_rows)
                 return self._forward(rows, n_rows, device, dtype)
 
             if keyed is None:
@@ -448,8 +469,14 @@ class TorchTeacher(BaseEstimator):
             else contextlib.nullcontext()
         )
         self.module.eval()
+        shown = current_pass()
+        report = (
+            contextlib.nullcontext(shown)
+            if shown is not None
+            else progress(n_rows, "TorchTeacher", enabled=self.progress and n_rows > 0)
+        )
         try:
-            with t.inference_mode(), precision:
+            with t.inference_mode(), precision, report as job:
                 start = 0
                 while start < n_rows:
                     stop = min(start + batch_size, n_rows)
@@ -471,6 +498,7 @@ class TorchTeacher(BaseEstimator):
                             "calls."
                         )
                     outputs.append(out)
+                    job.update(stop - start)
                     start = stop
         finally:
             for module, training in modes:
@@ -511,6 +539,10 @@ class TorchTeacher(BaseEstimator):
         if out.ndim == 0:  # a forward ending in .squeeze(), on one row
             out = out.reshape(1)
         return out.cpu().numpy()
+
+
+def _n_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
 def _text_as_list(X):
