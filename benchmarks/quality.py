@@ -50,6 +50,51 @@ the hard-label networks: tuned SVC and logistic regression, gradient
 boosting and a random forest against ``MLPClassifier`` of 8, 16 and 32
 units, over 5 stratified splits.
 
+``--task defaults`` (not part of ``all``) checks candidate defaults: each
+student against its hard-label scikit-learn twin of the same structure, on
+digits, breast cancer, wine and iris (standardised, stratified 70/30 splits
+with ``random_state`` 0-5: splits 0-2 choose, 3-5 confirm), each split with
+its own 256-256 MLP teacher trained on its training rows (cached per data
+set and split). ``Δ`` is the student's test accuracy minus the twin's, in
+points; the table gives the means on the selection and the confirmation
+splits, the fraction of the twin-to-teacher gap closed, the worst and every
+per-split ``Δ``. The groups (``--students``):
+
+- ``logistic``: ``LogisticRegression(max_iter=5000)`` against
+  ``DistilledLogisticRegression``, ``C`` of both tuned by 5-fold
+  ``GridSearchCV`` over 1e-3..1e3; temperature 1 or 2 and no, 10 or 30
+  ``GaussianNoise`` copies (``random_state=0``);
+- ``tree``: depths 3, 5, 8 and 10 (``--depths``; ``None``, unlimited, is
+  slow on digits, where noise rows grow the tree to depth ~100); the twin's
+  criterion picked by 5-fold CV, the distilled tree's Gini or entropy with
+  0, 10, 30 or 100 noise copies (``--tree-copies``), and both at 30 copies
+  and ``T=2``;
+- ``wrapper``: ``DistilledClassifier`` around ``GaussianNB`` and a depth-5
+  tree against the plain model, with 0, 10 or 30 copies;
+- ``mlp``: ``DistilledMLPClassifier((16,))`` at its defaults (T=2, 200
+  epochs) with 0, 10 or 30 copies against ``MLPClassifier((16,),
+  max_iter=2000)``, seeded by the split, with fit seconds and epochs;
+- ``regression``: ``DistilledRegressor`` around Ridge and depth-4 and 8
+  trees on diabetes and ``make_friedman1`` (n = 2 000), tuned as in
+  ``--task regression`` (without ``alpha``), with 0, 10 or 30 copies, R²;
+- ``cost``: seconds of the teacher's pass over 10, 30 and 100 noise copies.
+
+Each group but ``cost`` also has ``control`` rows: the twin (with its tuned
+``C`` or criterion) fitted on the same noise rows labelled with their source
+row's true label, which separates what the teacher adds from what the noise
+adds. A summary table gives each (student, fit) over the data sets. BLAS and
+torch run on one thread (on a small shared machine OpenBLAS's own threads made
+a logistic regression 35 times slower). Time: each split of digits costs
+about 2 minutes (logistic, mostly the 30-copy ``C`` searches), 1 (trees up
+to 30 copies), 4 (trees with 100 copies: 30 s an entropy tree of depth 10)
+and 1 (MLP) on a quiet core; the other data sets take seconds to a minute a
+split, and training the 36 teachers about 10 minutes once: about 1.5 hours
+for the default selection. Run as pieces side by side on 2 cores shared
+with other work, it took about 3 hours of wall time.
+``--data``, ``--splits``, ``--depths`` and ``--tree-copies`` select pieces;
+``--save FILE`` adds a run's records to a JSON file and ``--merge FILE ...``
+prints the tables of several such files without fitting.
+
 Run ``python benchmarks/quality.py`` (about 55 minutes on 2 cores),
 ``--task regression`` for the regression table alone (about 5 minutes), or
 ``--quick`` for a smoke run on one small data set of each task.
@@ -66,6 +111,7 @@ from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
     load_digits,
+    load_iris,
     load_wine,
     make_classification,
     make_friedman1,
@@ -78,6 +124,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from skdistill import (
+    DistilledClassifier,
     DistilledDecisionTree,
     DistilledLogisticRegression,
     DistilledMLPClassifier,
@@ -115,6 +162,7 @@ def load(name):
         "digits (CNN)": load_digits,
         "breast cancer": load_breast_cancer,
         "wine": load_wine,
+        "iris": load_iris,
     }[name]
     return loader(return_X_y=True)
 
@@ -142,10 +190,15 @@ def network(name, n_features, n_classes):
     )
 
 
-def train_teacher(name, X, y):
-    """The data set's network, trained with fixed seeds or read from the cache."""
+def train_teacher(name, X, y, cache_name=None):
+    """The data set's network, trained with fixed seeds or read from the cache.
+
+    ``cache_name``: the file name it is cached under (default: the data set's).
+    """
     model = network(name, X.shape[1], len(np.unique(y)))
-    path = CACHE / f"{name.replace(' ', '_').replace('(', '').replace(')', '')}.pt"
+    if cache_name is None:
+        cache_name = name.replace(" ", "_").replace("(", "").replace(")", "")
+    path = CACHE / f"{cache_name}.pt"
     if path.exists():
         model.load_state_dict(torch.load(path))
         return model.eval()
@@ -248,13 +301,13 @@ REGRESSION_AUGMENTATIONS = {
 }
 
 
-def load_regression(name):
+def load_regression(name, n_friedman=5000):
     if name == "friedman1":
-        return make_friedman1(5000, noise=1.0, random_state=SEED)
+        return make_friedman1(n_friedman, noise=1.0, random_state=SEED)
     return load_diabetes(return_X_y=True)
 
 
-def train_regression_teacher(name, X, y):
+def train_regression_teacher(name, X, y, cache_name=None):
     """An MLP on standardised y, early-stopped on a fifth of the rows.
 
     A last linear layer puts the output back on the scale of y, so the
@@ -275,7 +328,7 @@ def train_regression_teacher(name, X, y):
         model[1].weight.fill_(std)
         model[1].bias.fill_(mean)
     model[1].requires_grad_(False)
-    path = CACHE / f"regression_{name}.pt"
+    path = CACHE / f"{cache_name or f'regression_{name}'}.pt"
     if path.exists():
         model.load_state_dict(torch.load(path))
         return model.eval()
@@ -508,6 +561,463 @@ def run_teachers(name="breast cancer", splits=range(5)):
         print(f"| {label} | {per_split} | {np.mean(values):.4f} |", flush=True)
 
 
+# --task defaults: every student at candidate defaults against its hard-label
+# scikit-learn twin, over six stratified splits (0-2 choose, 3-5 confirm).
+DEFAULTS_DATA = ["digits", "breast cancer", "wine", "iris"]
+DEFAULTS_REGRESSION_DATA = ["diabetes", "friedman1"]
+DEFAULTS_STUDENTS = ["cost", "logistic", "tree", "wrapper", "mlp", "regression"]
+SELECTION_SPLITS = (0, 1, 2)
+CONFIRMATION_SPLITS = (3, 4, 5)
+LOGISTIC_CS = list(np.logspace(-3, 3, 7))
+DEFAULT_DEPTHS = (3, 5, 8, 10)
+TREE_COPIES = (0, 10, 30, 100)
+COPIES = (0, 10, 30)
+# What --depths and --tree-copies set.
+DEFAULTS_OPTIONS = {"depths": DEFAULT_DEPTHS, "tree_copies": TREE_COPIES}
+
+
+def noise(copies):
+    """The augmenter a candidate uses: ``copies`` noise rows per row, seeded."""
+    return None if copies == 0 else GaussianNoise(n_copies=copies, random_state=0)
+
+
+def noise_label(copies):
+    return "none" if copies == 0 else f"noise×{copies}"
+
+
+def control_rows(X, y, copies):
+    """X with the candidate's noise rows, each labelled with its source's y."""
+    X_new, source = noise(copies).sample(X)
+    return np.vstack([X, X_new]), np.concatenate([y, y[source]])
+
+
+def defaults_split(name, split, regression=False):
+    """Standardised 70/30 split ``split`` of a data set and its teacher.
+
+    The teacher is trained on the split's training rows and cached per
+    (data set, split).
+    """
+    slug = name.replace(" ", "_")
+    if regression:
+        X, y = load_regression(name, n_friedman=2000)
+        stratify = None
+    else:
+        X, y = load(name)
+        stratify = y
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, stratify=stratify, random_state=split
+    )
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    if regression:
+        module = train_regression_teacher(
+            name, X_train, y_train, cache_name=f"defaults_regression_{slug}_{split}"
+        )
+        teacher = TorchTeacher(module, device="cpu", output="values")
+        score = r2_score(y_test, teacher.predict_values(X_test)[:, 0])
+    else:
+        module = train_teacher(
+            name, X_train, y_train, cache_name=f"defaults_{slug}_{split}"
+        )
+        teacher = TorchTeacher(module, device="cpu")
+        score = np.mean(teacher.predict_logits(X_test).argmax(axis=1) == y_test)
+    return X_train, X_test, y_train, y_test, teacher, score
+
+
+class DefaultsRecords:
+    """Test scores by (data, student) -> fit -> split, with fit times and notes."""
+
+    def __init__(self):
+        self.scores, self.seconds, self.notes, self.teacher = {}, {}, {}, {}
+        self.rows = []  # what add received, for --save
+
+    def add(self, data, student, fit, split, score, seconds, note=""):
+        self.rows.append([data, student, fit, split, float(score), seconds, note])
+        key = (data, student)
+        self.scores.setdefault(key, {}).setdefault(fit, {})[split] = score
+        self.seconds.setdefault(key, {}).setdefault(fit, []).append(seconds)
+        self.notes.setdefault(key, {}).setdefault(fit, {})[split] = note
+
+    def table(self, metric="accuracy"):
+        """Markdown: one row per (data, student, fit); Δ is fit − twin, ×100.
+
+        Each row's means are over the splits that fit ran on (``splits``),
+        the twin's and the teacher's over the same splits.
+        """
+        lines = [
+            f"| data | student | fit | splits | {metric} sel | {metric} conf "
+            "| twin sel | twin conf | teacher | gap closed | worst Δ | losses "
+            "| Δ per split (×100) | fit s | notes |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for (data, student), fits in self.scores.items():
+            twin = fits["twin"]
+            teacher = self.teacher[data]
+            for fit, values in fits.items():
+                splits = sorted(set(values) & set(twin))
+                sel = [s for s in splits if s in SELECTION_SPLITS]
+                conf = [s for s in splits if s in CONFIRMATION_SPLITS]
+
+                def mean(scores, which):
+                    return f"{np.mean([scores[s] for s in which]):.4f}" if which else ""
+
+                twin_all = np.mean([twin[s] for s in splits])
+                teacher_all = np.mean([teacher[s] for s in splits])
+                delta = [values[s] - twin[s] for s in splits]
+                gap = teacher_all - twin_all
+                closed = (
+                    (np.mean([values[s] for s in splits]) - twin_all) / gap
+                    if gap > 0
+                    else float("nan")
+                )
+                notes = self.notes[(data, student)][fit]
+                note = (
+                    " ".join(str(notes[s]) for s in splits)
+                    if any(str(notes[s]) for s in splits)
+                    else ""
+                )
+                lines.append(
+                    f"| {data} | {student} | {fit} | {''.join(map(str, splits))} "
+                    f"| {mean(values, sel)} | {mean(values, conf)} "
+                    f"| {mean(twin, sel)} | {mean(twin, conf)} "
+                    f"| {teacher_all:.4f} | {closed:+.2f} | {100 * min(delta):+.1f} "
+                    f"| {sum(d < -1e-12 for d in delta)}/{len(delta)} "
+                    f"| {' '.join(f'{100 * d:+.1f}' for d in delta)} "
+                    f"| {np.mean(self.seconds[(data, student)][fit]):.2f} | {note} |"
+                )
+        return "\n".join(lines)
+
+    def summary(self):
+        """Markdown: each (student, fit) over the data sets, Δ = fit − twin, ×100.
+
+        ``losses`` counts the (data set, split) pairs where the fit scores
+        below its twin; ``mean Δ by data set`` is in the order of the rows.
+        """
+        by_fit = {}
+        for (data, student), fits in self.scores.items():
+            twin = fits["twin"]
+            for fit, values in fits.items():
+                if fit == "twin":
+                    continue
+                splits = sorted(set(values) & set(twin))
+                delta = [100 * (values[s] - twin[s]) for s in splits]
+                by_fit.setdefault((student, fit), []).append((data, delta))
+        lines = [
+            "| student | fit | mean Δ | worst Δ | losses | mean Δ by data set |",
+            "|---|---|---|---|---|---|",
+        ]
+        for (student, fit), rows in by_fit.items():
+            deltas = [d for _, delta in rows for d in delta]
+            per_data = " ".join(
+                f"{data}: {np.mean(delta):+.2f}" for data, delta in rows
+            )
+            lines.append(
+                f"| {student} | {fit} | {np.mean(deltas):+.2f} | {min(deltas):+.1f} "
+                f"| {sum(d < -1e-10 for d in deltas)}/{len(deltas)} | {per_data} |"
+            )
+        return "\n".join(lines)
+
+
+def _timed(make, X, y, X_test, y_test, score=None):
+    """Fit ``make()`` on (X, y); return (fitted model, test score, seconds)."""
+    start = time.perf_counter()
+    model = make().fit(X, y)
+    seconds = time.perf_counter() - start
+    if score is None:
+        return model, model.score(X_test, y_test), seconds
+    return model, score(y_test, model.predict(X_test)), seconds
+
+
+def _fmt(value):
+    return "None" if value is None else f"{value:g}"
+
+
+def defaults_logistic(records, data, split, X, X_test, y, y_test, teacher):
+    """Tuned-C logistic regression: hard twin, T × augment candidates, controls."""
+    key = "logistic"
+    grid = {"C": LOGISTIC_CS}
+    twin, acc, sec = _timed(
+        lambda: GridSearchCV(LogisticRegression(max_iter=5000), grid, cv=5),
+        X,
+        y,
+        X_test,
+        y_test,
+    )
+    C = twin.best_params_["C"]
+    records.add(data, key, "twin", split, acc, sec, f"C={C:g}")
+    for temperature in (1.0, 2.0):
+        for copies in COPIES:
+            student = DistilledLogisticRegression(
+                teacher, temperature=temperature, max_iter=5000, augment=noise(copies)
+            )
+            model, acc, sec = _timed(
+                lambda: GridSearchCV(student, grid, cv=5), X, y, X_test, y_test
+            )
+            fit = f"T={temperature:g}, {noise_label(copies)}"
+            note = f"C={model.best_params_['C']:g}"
+            records.add(data, key, fit, split, acc, sec, note)
+    for copies in COPIES[1:]:
+        X_c, y_c = control_rows(X, y, copies)
+        _, acc, sec = _timed(
+            lambda: LogisticRegression(C=C, max_iter=5000), X_c, y_c, X_test, y_test
+        )
+        records.add(data, key, f"control {noise_label(copies)}", split, acc, sec)
+
+
+def defaults_tree(records, data, split, X, X_test, y, y_test, teacher):
+    """Trees by depth: criterion-tuned twin, criterion × copies, T=2, controls."""
+    X32 = X.astype(np.float32)  # what the tree (and its augmenter) works on
+    for depth in DEFAULTS_OPTIONS["depths"]:
+        key = f"tree depth {_fmt(depth)}"
+        base = DecisionTreeClassifier(max_depth=depth, random_state=0)
+        twin, acc, sec = _timed(
+            lambda: GridSearchCV(base, {"criterion": ["gini", "entropy"]}, cv=5),
+            X,
+            y,
+            X_test,
+            y_test,
+        )
+        criterion = twin.best_params_["criterion"]
+        records.add(data, key, "twin", split, acc, sec, criterion)
+        copies_run = DEFAULTS_OPTIONS["tree_copies"]
+        candidates = [(c, k, 1.0) for c in ("gini", "entropy") for k in copies_run]
+        if 30 in copies_run:
+            candidates += [(c, 30, 2.0) for c in ("gini", "entropy")]
+        for criterion_d, copies, temperature in candidates:
+            student = DistilledDecisionTree(
+                teacher,
+                max_depth=depth,
+                criterion=criterion_d,
+                temperature=temperature,
+                random_state=0,
+                augment=noise(copies),
+            )
+            _, acc, sec = _timed(lambda: student, X, y, X_test, y_test)
+            fit = f"{criterion_d}, {noise_label(copies)}" + (
+                f", T={temperature:g}" if temperature != 1.0 else ""
+            )
+            records.add(data, key, fit, split, acc, sec)
+        for copies in [k for k in copies_run if k]:
+            X_c, y_c = control_rows(X32, y, copies)
+            _, acc, sec = _timed(
+                lambda: clone(base).set_params(criterion=criterion),
+                X_c,
+                y_c,
+                X_test,
+                y_test,
+            )
+            records.add(data, key, f"control {noise_label(copies)}", split, acc, sec)
+
+
+def defaults_wrapper(records, data, split, X, X_test, y, y_test, teacher):
+    """DistilledClassifier around GaussianNB and a depth-5 tree, vs the plain one."""
+    from sklearn.naive_bayes import GaussianNB
+
+    students = {
+        "GaussianNB (wrapper)": GaussianNB(),
+        "tree depth 5 (wrapper)": DecisionTreeClassifier(max_depth=5, random_state=0),
+    }
+    for key, base in students.items():
+        _, acc, sec = _timed(lambda: clone(base), X, y, X_test, y_test)
+        records.add(data, key, "twin", split, acc, sec)
+        for copies in COPIES:
+            student = DistilledClassifier(base, teacher, augment=noise(copies))
+            _, acc, sec = _timed(lambda: student, X, y, X_test, y_test)
+            records.add(data, key, noise_label(copies), split, acc, sec)
+        for copies in COPIES[1:]:
+            X_c, y_c = control_rows(X, y, copies)
+            _, acc, sec = _timed(lambda: clone(base), X_c, y_c, X_test, y_test)
+            records.add(data, key, f"control {noise_label(copies)}", split, acc, sec)
+
+
+def defaults_mlp(records, data, split, X, X_test, y, y_test, teacher):
+    """DistilledMLPClassifier (16,) at its defaults vs MLPClassifier (16,)."""
+    key = "MLP (16,)"
+
+    def hard():
+        return MLPClassifier((16,), max_iter=2000, random_state=split)
+
+    twin, acc, sec = _timed(hard, X, y, X_test, y_test)
+    records.add(data, key, "twin", split, acc, sec, f"it={twin.n_iter_}")
+    for copies in COPIES:
+        model, acc, sec = _timed(
+            lambda: DistilledMLPClassifier(
+                teacher,
+                hidden_layer_sizes=(16,),
+                random_state=split,
+                augment=noise(copies),
+            ),
+            X,
+            y,
+            X_test,
+            y_test,
+        )
+        records.add(
+            data, key, noise_label(copies), split, acc, sec, f"it={model.n_iter_}"
+        )
+    for copies in COPIES[1:]:
+        X_c, y_c = control_rows(X, y, copies)
+        model, acc, sec = _timed(hard, X_c, y_c, X_test, y_test)
+        fit = f"control {noise_label(copies)}"
+        records.add(data, key, fit, split, acc, sec, f"it={model.n_iter_}")
+
+
+def defaults_regression(records, data, split, X, X_test, y, y_test, teacher):
+    """Ridge and trees of depth 4 and 8: tuned twin vs tuned DistilledRegressor."""
+    for key, model, grid in regression_students():
+        twin, r2, sec = _timed(
+            lambda: GridSearchCV(model, grid, cv=3), X, y, X_test, y_test, r2_score
+        )
+        best = ", ".join(f"{k}={v:g}" for k, v in twin.best_params_.items())
+        records.add(data, key, "twin", split, r2, sec, best)
+        student_grid = {f"student__{k}": v for k, v in grid.items()}
+        for copies in COPIES:
+            distilled = DistilledRegressor(model, teacher, augment=noise(copies))
+            search, r2, sec = _timed(
+                lambda: GridSearchCV(distilled, student_grid, cv=3),
+                X,
+                y,
+                X_test,
+                y_test,
+                r2_score,
+            )
+            best = ", ".join(f"{v:g}" for v in search.best_params_.values())
+            records.add(data, key, noise_label(copies), split, r2, sec, best)
+        for copies in COPIES[1:]:
+            X_c, y_c = control_rows(X, y, copies)
+            _, r2, sec = _timed(
+                lambda: clone(model).set_params(**twin.best_params_),
+                X_c,
+                y_c,
+                X_test,
+                y_test,
+                r2_score,
+            )
+            records.add(data, key, f"control {noise_label(copies)}", split, r2, sec)
+
+
+def defaults_cost(names, regression_names):
+    """Seconds of the teacher's pass over the noise rows, on split 0."""
+    print(
+        "| data | teacher | training rows | copies | synthetic rows | sample s "
+        "| teacher s | rows/s |\n|---|---|---|---|---|---|---|---|",
+        flush=True,
+    )
+    for name, regression in [(n, False) for n in names] + [
+        (n, True) for n in regression_names
+    ]:
+        X, _, _, _, teacher, _ = defaults_split(name, 0, regression)
+        run = teacher.predict_values if regression else teacher.predict_logits
+        kind = "MLP 128-128" if regression else "MLP 256-256"
+        run(X[:10], remember=False)  # load the module and warm up
+        for copies in (10, 30, 100):
+            start = time.perf_counter()
+            X_new, _ = noise(copies).sample(X)
+            sampled = time.perf_counter() - start
+            seconds = np.inf
+            for _ in range(3):  # the best of three: the machine may be shared
+                start = time.perf_counter()
+                run(X_new, remember=False)
+                seconds = min(seconds, time.perf_counter() - start)
+            print(
+                f"| {name} | {kind} | {len(X)} | {copies} | {len(X_new)} "
+                f"| {sampled:.3f} | {seconds:.3f} | {len(X_new) / seconds:,.0f} |",
+                flush=True,
+            )
+
+
+def save_defaults(path, group, records):
+    """Add a group's records to the JSON file ``path`` (made if missing)."""
+    import json
+
+    path = Path(path)
+    saved = json.loads(path.read_text()) if path.exists() else []
+    teacher = [
+        [d, s, float(v)] for d, by in records.teacher.items() for s, v in by.items()
+    ]
+    saved.append({"group": group, "rows": records.rows, "teacher": teacher})
+    path.write_text(json.dumps(saved))
+
+
+def merge_defaults(paths):
+    """Print the tables of records saved by several runs (``--save``)."""
+    import json
+
+    groups = {}
+    for path in paths:
+        for saved in json.loads(Path(path).read_text()):
+            records = groups.setdefault(saved["group"], DefaultsRecords())
+            for data, split, score in saved["teacher"]:
+                records.teacher.setdefault(data, {})[split] = score
+            for row in saved["rows"]:
+                records.add(*row)
+    for group, records in groups.items():
+        # Rows sorted by data set (in DEFAULTS_* order), then as first added.
+        order = DEFAULTS_DATA + DEFAULTS_REGRESSION_DATA
+        records.scores = dict(
+            sorted(records.scores.items(), key=lambda item: order.index(item[0][0]))
+        )
+        print(f"\n### {group}\n", flush=True)
+        print(records.table("R²" if group == "regression" else "accuracy"))
+        print(f"\n### {group}: summary over the data sets\n")
+        print(records.summary(), flush=True)
+
+
+DEFAULTS_RUNNERS = {
+    "logistic": defaults_logistic,
+    "tree": defaults_tree,
+    "wrapper": defaults_wrapper,
+    "mlp": defaults_mlp,
+    "regression": defaults_regression,
+}
+
+
+def run_defaults(students, names, splits, regression_names, save=None):
+    """Print one table per student group, with the seconds each took.
+
+    BLAS and torch run on one thread: on a small shared machine OpenBLAS's
+    threads spin against each other and a logistic regression on digits
+    takes seconds instead of a tenth of one.
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from threadpoolctl import threadpool_limits
+
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+    if "cost" in students:
+        print("\n### Teacher pass on the noise rows (split 0)\n", flush=True)
+        defaults_cost(names, regression_names)
+    for student in students:
+        if student == "cost":
+            continue
+        regression = student == "regression"
+        records = DefaultsRecords()
+        start = time.perf_counter()
+        for name in regression_names if regression else names:
+            for split in splits:
+                X, X_test, y, y_test, teacher, score = defaults_split(
+                    name, split, regression
+                )
+                records.teacher.setdefault(name, {})[split] = score
+                DEFAULTS_RUNNERS[student](
+                    records, name, split, X, X_test, y, y_test, teacher
+                )
+                print(
+                    f"<!-- {student} {name} split {split}: "
+                    f"{time.perf_counter() - start:.0f} s -->",
+                    flush=True,
+                )
+        print(f"\n### {student} ({time.perf_counter() - start:.0f} s)\n", flush=True)
+        print(records.table("R²" if regression else "accuracy"), flush=True)
+        print(f"\n### {student}: summary over the data sets\n")
+        print(records.summary(), flush=True)
+        if save:
+            save_defaults(save, student, records)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -518,12 +1028,64 @@ def main():
     )
     parser.add_argument(
         "--task",
-        choices=["classification", "regression", "neural", "teachers", "all"],
+        choices=[
+            "classification",
+            "regression",
+            "neural",
+            "teachers",
+            "defaults",
+            "all",
+        ],
         default="all",
         help="which tables to print",
     )
+    parser.add_argument(
+        "--students",
+        default=",".join(DEFAULTS_STUDENTS),
+        help="defaults table: comma-separated groups among "
+        + ", ".join(DEFAULTS_STUDENTS),
+    )
+    parser.add_argument(
+        "--data", help="defaults table: comma-separated data sets (default: all)"
+    )
+    parser.add_argument(
+        "--splits", default="0,1,2,3,4,5", help="defaults table: splits to run"
+    )
+    parser.add_argument(
+        "--depths",
+        default="3,5,8,10",
+        help="defaults table: tree depths (None: unlimited)",
+    )
+    parser.add_argument(
+        "--tree-copies", default="0,10,30,100", help="defaults table: tree noise copies"
+    )
+    parser.add_argument(
+        "--save", help="defaults table: add the records to this JSON file"
+    )
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        help="defaults table: print the tables of these --save files, fit nothing",
+    )
     args = parser.parse_args()
     torch.manual_seed(SEED)
+    if args.merge:
+        merge_defaults(args.merge)
+        return
+    if args.task == "defaults":
+        DEFAULTS_OPTIONS["depths"] = [
+            None if d == "None" else int(d) for d in args.depths.split(",")
+        ]
+        DEFAULTS_OPTIONS["tree_copies"] = [int(k) for k in args.tree_copies.split(",")]
+        data = args.data.split(",") if args.data else None
+        run_defaults(
+            args.students.split(","),
+            [n for n in DEFAULTS_DATA if data is None or n in data],
+            [int(s) for s in args.splits.split(",")],
+            [n for n in DEFAULTS_REGRESSION_DATA if data is None or n in data],
+            save=args.save,
+        )
+        return
     if args.task in ("classification", "all"):
         if args.quick:
             run(["wine"], rows=None)
