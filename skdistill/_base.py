@@ -116,7 +116,7 @@ def _width(row_shape):
 
 
 # Attributes validate_data sets when fit starts.
-_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
+INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 
 
 class _TeacherModule:
@@ -211,11 +211,11 @@ class BaseDistiller(BaseEstimator):
         """The fit: ``given`` holds precomputed teacher outputs, or is None."""
         # validate_data records the features of X at once; a fit that fails
         # puts back those of the last successful fit.
-        previous = {k: v for k, v in vars(self).items() if k in _INPUT_ATTRIBUTES}
+        previous = {k: v for k, v in vars(self).items() if k in INPUT_ATTRIBUTES}
         try:
             return self._fit(X, y, sample_weight, given)
         except BaseException:
-            for name in _INPUT_ATTRIBUTES:
+            for name in INPUT_ATTRIBUTES:
                 self.__dict__.pop(name, None)
             self.__dict__.update(previous)
             raise

@@ -8,7 +8,7 @@ import scipy.optimize
 from sklearn.base import clone
 from sklearn.utils import Bunch
 
-from skdistill._base import is_dask_collection
+from skdistill._base import INPUT_ATTRIBUTES, is_dask_collection
 from skdistill.linear import DistilledLogisticRegression
 
 __all__ = ["regularization_path"]
@@ -94,6 +94,7 @@ def regularization_path(
         )
     student = clone(estimator)
     student._validate_params()
+    student._check_student()
     if student.penalty is None:
         raise ValueError(
             "regularization_path: the estimator has penalty=None, so C changes "
@@ -105,11 +106,18 @@ def regularization_path(
     problem = student._problem(X, targets, sample_weight)
     # With an L1 part the student is empty up to a bound on C, exactly; the
     # solver would leave round-off there. Above it, start from the empty one.
-    sparse = student._penalties(problem.weight_sum)[1] > 0
+    sparse = student._l1_ratio() > 0
     empty = intercept_only(student, problem) if sparse else None
     bound = min_c(student, problem, empty) if sparse else 0.0
     Cs = _grid(Cs, bound)
-    fitted = {**student._stage.fitted(targets), "teacher_": teacher}
+    fitted = {
+        **student._stage.fitted(targets),
+        **{
+            name: getattr(student, name)
+            for name in INPUT_ATTRIBUTES
+            if hasattr(student, name)
+        },
+    }
     students, coef = [], empty
     for C in Cs:
         student.set_params(C=float(C))
@@ -119,10 +127,15 @@ def regularization_path(
         else:
             coef0 = problem.start(l2) if coef is None else coef
             student._minimize(problem.loss_grad, coef0, problem.args(l2), l1=l1)
-        for name, value in fitted.items():
-            setattr(student, name, value)
-        students.append(copy.copy(student))
         coef = student._coef()
+        # Each student its own parameters (clone) and arrays; the teacher is
+        # shared, as between any clones.
+        alone = clone(student)
+        alone._set_coef(coef.copy(), int(student.n_iter_[0]))
+        for name, value in fitted.items():
+            setattr(alone, name, copy.copy(value))
+        alone.teacher_ = teacher
+        students.append(alone)
     n_nonzero = np.array([np.any(s.coef_ != 0, axis=0).sum() for s in students])
     return Bunch(Cs=Cs, students=students, n_nonzero=n_nonzero)
 
@@ -178,8 +191,8 @@ def min_c(student, problem, empty):
             "intercept-only model (constant features or targets), so no C gives "
             "a non-empty student; check X and the teacher's outputs."
         )
-    # The L1 strength is proportional to 1 / C: its value at C = 1.
-    l1_at_one = student._penalties(problem.weight_sum)[1] * student.C
+    # The L1 strength at C = 1.
+    l1_at_one = student._l1_ratio() / problem.weight_sum
     return l1_at_one / largest
 
 

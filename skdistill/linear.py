@@ -64,7 +64,7 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
         :func:`~skdistill.regularization_path`); None for no penalty.
     C : float, default=1.0
         Inverse penalty strength, as in scikit-learn's ``LogisticRegression``
-        (``np.inf`` for none):
+        (``np.inf`` turns every penalty off, whatever ``penalty`` says):
         the objective is ``sum_i w_i loss_i / sum(w) + (l1_ratio ||W||_1 +
         (1 - l1_ratio) ||W||^2 / 2) / (C sum(w))``.
     l1_ratio : float, default=None
@@ -234,25 +234,39 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
             weight_sum=weight_sum,
         )
 
-    def _penalties(self, weight_sum):
-        """``(l2, l1)`` strengths in scikit-learn's scaling, ``1 / (C sum(w))``."""
+    def _check_student(self):
+        """The penalty's parameters, checked before the teacher runs."""
+        owner = type(self).__name__
+        if self.penalty == "elasticnet" and self.l1_ratio is None:
+            raise ValueError(
+                f"{owner}: penalty='elasticnet' mixes L1 and L2 by l1_ratio, but "
+                "l1_ratio=None; pass l1_ratio between 0 and 1 (0 is "
+                "penalty='l2', 1 is penalty='l1')."
+            )
         if self.l1_ratio is not None and self.penalty != "elasticnet":
+            # fit -> _fit_distilled -> _fit -> here: the caller of fit.
             warnings.warn(
-                f"{type(self).__name__}: l1_ratio={self.l1_ratio} is used only "
-                f"with penalty='elasticnet', not penalty={self.penalty!r}; it is "
+                f"{owner}: l1_ratio={self.l1_ratio} is used only with "
+                f"penalty='elasticnet', not penalty={self.penalty!r}; it is "
                 "ignored. Set penalty='elasticnet' to mix L1 and L2.",
                 UserWarning,
                 stacklevel=6,
             )
+
+    def _l1_ratio(self):
+        """The L1 share of the penalty: 0 for L2 or none, 1 for L1."""
+        if self.penalty == "elasticnet":
+            return self.l1_ratio
+        return 1.0 if self.penalty == "l1" else 0.0
+
+    def _penalties(self, weight_sum):
+        """``(l2, l1)`` strengths in scikit-learn's scaling, ``1 / (C sum(w))``.
+
+        ``C=np.inf`` turns every penalty off, whatever ``penalty`` says.
+        """
         if self.penalty is None:
             return 0.0, 0.0
-        if self.penalty == "elasticnet" and self.l1_ratio is None:
-            raise ValueError(
-                f"{type(self).__name__}: penalty='elasticnet' mixes L1 and L2 by "
-                "l1_ratio, but l1_ratio=None; pass l1_ratio between 0 and 1 "
-                "(0 is penalty='l2', 1 is penalty='l1')."
-            )
-        ratio = {"l2": 0.0, "l1": 1.0}.get(self.penalty, self.l1_ratio)
+        ratio = self._l1_ratio()
         strength = 1.0 / (self.C * weight_sum)
         return (1.0 - ratio) * strength, ratio * strength
 
@@ -307,7 +321,7 @@ class DistilledLogisticRegression(BaseDistilledClassifier):
     def _set_coef(self, coef, n_iter):
         """Set ``coef_``, ``intercept_`` and ``n_iter_`` from ``[W | b]``."""
         n_features = coef.shape[1] - self.fit_intercept
-        self.coef_ = np.ascontiguousarray(coef[:, :n_features])
+        self.coef_ = np.array(coef[:, :n_features], order="C")
         self.intercept_ = (
             coef[:, -1].copy() if self.fit_intercept else np.zeros(len(coef))
         )

@@ -151,3 +151,40 @@ def test_the_estimator_is_left_unfitted():
     student = DistilledLogisticRegression(LogisticRegression(), penalty="l1")
     regularization_path(student, X, y, Cs=2)
     assert not hasattr(student, "coef_") and student.C == 1.0
+
+
+def test_the_estimators_c_changes_nothing():
+    X, y = load_scaled("wine")
+    teacher = LogisticRegression(max_iter=1000).fit(X, y)
+    grids = [
+        regularization_path(
+            DistilledLogisticRegression(teacher, penalty="l1", C=C), X, Cs=3
+        ).Cs
+        for C in (1.0, np.inf)
+    ]
+    assert_array_equal(grids[0], grids[1])
+
+
+def test_students_share_no_parameters_or_arrays():
+    X, y = load_scaled("breast_cancer")
+    teacher = LogisticRegression(max_iter=1000).fit(X, y)
+    augment = GaussianNoise(n_copies=2, random_state=0)
+    student = DistilledLogisticRegression(teacher, penalty="l1", augment=augment)
+    first, second = regularization_path(student, X, Cs=[1e-6, 1e-5]).students
+    assert not first.coef_.any() and not second.coef_.any()  # both empty
+    first.set_params(augment__scale=0.1)
+    first.coef_[0, 0] = 1.0
+    assert second.augment.scale == 0.4 and second.coef_[0, 0] == 0.0
+    assert first.teacher_ is second.teacher_
+    assert augment.scale == 0.4
+
+
+def test_an_elasticnet_without_l1_ratio_is_refused_before_the_teacher_runs():
+    X, y = load_scaled("wine")
+    teacher = CountingTeacher(LogisticRegression(max_iter=1000).fit(X, y))
+    student = DistilledLogisticRegression(teacher, penalty="elasticnet")
+    with pytest.raises(ValueError, match=r"l1_ratio=None"):
+        regularization_path(student, X)
+    with pytest.raises(ValueError, match=r"l1_ratio=None"):
+        student.fit(X)
+    assert teacher.rows == 0
