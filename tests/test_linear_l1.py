@@ -15,7 +15,7 @@ from skdistill.targets import replicate_rows, soften
 
 TIGHT = {"tol": 1e-10, "max_iter": 10000}
 # saga is the slow exact route: run far past the point where it stops moving.
-SAGA = {"solver": "saga", "tol": 1e-12, "max_iter": 100_000}
+SAGA = {"solver": "saga", "tol": 1e-12, "max_iter": 100_000, "random_state": 0}
 
 
 def _saga(C, l1_ratio, X, y, sample_weight=None):
@@ -43,6 +43,16 @@ def _assert_same_sparse_fit(student_coef, student_intercept, coef, intercept):
 
 
 PENALTIES = [("l1", None), ("elasticnet", 0.5)]
+# The soft oracle's C, away from the points where a coefficient enters the
+# support: there the support test is decided by rounding. Measured with the
+# random MLP teacher: each support below is the same at 0.97 C and 1.03 C,
+# while wine's L1 student at C = 0.1 is entering a coefficient (0.0026).
+SOFT_C = {
+    ("wine", "l1"): 0.2,
+    ("wine", "elasticnet"): 0.1,
+    ("breast_cancer", "l1"): 0.1,
+    ("breast_cancer", "elasticnet"): 0.1,
+}
 
 
 @pytest.mark.parametrize("name", ["wine", "breast_cancer"])
@@ -79,7 +89,7 @@ def test_oracle_soft_targets_equal_saga_on_replicated_rows(name, penalty, l1_rat
     # l1_ratio r' = C' r / (C T).
     X, y = load_scaled(name)
     teacher = TorchTeacher(random_mlp(X.shape[1], len(np.unique(y))), device="cpu")
-    T, C = 2.0, 0.1
+    T, C = 2.0, SOFT_C[name, penalty]
     r = 1.0 if penalty == "l1" else l1_ratio
     C_saga = 1.0 / (r / (C * T) + (1 - r) / C)
     P = soften(teacher.predict_logits(X), T)

@@ -102,6 +102,7 @@ def test_hard_label_bound_is_exact():
             fit_intercept=False,
             tol=1e-10,
             max_iter=10_000,
+            random_state=0,
         ).fit(X, y)
         assert (not saga.coef_.any()) is empty
     # scikit-learn's own l1_min_c is a looser bound, 4 times lower.
