@@ -27,7 +27,7 @@ $(VENV)/.installed-docs: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # Warnings are errors, and every gallery example runs, so none can rot.
 docs: $(VENV)/.installed-docs

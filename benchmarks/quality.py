@@ -566,6 +566,9 @@ def run_teachers(name="breast cancer", splits=range(5)):
 DEFAULTS_DATA = ["digits", "breast cancer", "wine", "iris"]
 DEFAULTS_REGRESSION_DATA = ["diabetes", "friedman1"]
 DEFAULTS_STUDENTS = ["cost", "logistic", "tree", "wrapper", "mlp", "regression"]
+# The defaults chosen from those tables, each student at them: --students
+# chosen,chosen-regression.
+CHOSEN_STUDENTS = ["chosen", "chosen-regression"]
 SELECTION_SPLITS = (0, 1, 2)
 CONFIRMATION_SPLITS = (3, 4, 5)
 LOGISTIC_CS = list(np.logspace(-3, 3, 7))
@@ -574,6 +577,8 @@ TREE_COPIES = (0, 10, 30, 100)
 COPIES = (0, 10, 30)
 # What --depths and --tree-copies set.
 DEFAULTS_OPTIONS = {"depths": DEFAULT_DEPTHS, "tree_copies": TREE_COPIES}
+# Test rows of each data set's 70/30 split (one row: the smallest Δ).
+TEST_ROWS = {"digits": 540, "breast cancer": 171, "wine": 54, "iris": 45}
 
 
 def noise(copies):
@@ -714,6 +719,42 @@ class DefaultsRecords:
             lines.append(
                 f"| {student} | {fit} | {np.mean(deltas):+.2f} | {min(deltas):+.1f} "
                 f"| {sum(d < -1e-10 for d in deltas)}/{len(deltas)} | {per_data} |"
+            )
+        return "\n".join(lines)
+
+    def comparison(self, regression=False):
+        """Markdown: each student at its defaults, its twin and the teacher.
+
+        Means over the splits run; *gap closed* is (student - twin) /
+        (teacher - twin), left out where the teacher is not ahead of the twin
+        by one test row (by one R² point in regression): there distillation
+        has nothing to pass on.
+        """
+        lines = [
+            "| student | data | at defaults | twin | teacher | Δ | gap closed "
+            "| losses |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for (data, student), fits in self.scores.items():
+            twin, values = fits["twin"], fits["defaults"]
+            splits = sorted(set(values) & set(twin))
+            mean = {
+                "student": np.mean([values[s] for s in splits]),
+                "twin": np.mean([twin[s] for s in splits]),
+                "teacher": np.mean([self.teacher[data][s] for s in splits]),
+            }
+            gap = mean["teacher"] - mean["twin"]
+            closed = (
+                f"{(mean['student'] - mean['twin']) / gap:.0%}"
+                if gap >= (0.01 if regression else 1 / TEST_ROWS[data]) - 1e-9
+                else "teacher no better"
+            )
+            losses = sum(values[s] < twin[s] - 1e-12 for s in splits)
+            lines.append(
+                f"| {student} | {data} | {mean['student']:.4f} | {mean['twin']:.4f} "
+                f"| {mean['teacher']:.4f} "
+                f"| {100 * (mean['student'] - mean['twin']):+.2f} | {closed} "
+                f"| {losses}/{len(splits)} |"
             )
         return "\n".join(lines)
 
@@ -896,6 +937,72 @@ def defaults_regression(records, data, split, X, X_test, y, y_test, teacher):
             records.add(data, key, f"control {noise_label(copies)}", split, r2, sec)
 
 
+def defaults_chosen(records, data, split, X, X_test, y, y_test, teacher):
+    """Every classifier student at its defaults (structure fixed) vs its twin."""
+    from sklearn.naive_bayes import GaussianNB
+
+    grid = {"C": LOGISTIC_CS}
+    cases = {
+        "logistic": (
+            lambda: GridSearchCV(LogisticRegression(max_iter=5000), grid, cv=5),
+            lambda: GridSearchCV(
+                DistilledLogisticRegression(teacher, max_iter=5000), grid, cv=5
+            ),
+        ),
+        "MLP (16,)": (
+            lambda: MLPClassifier((16,), max_iter=2000, random_state=split),
+            lambda: DistilledMLPClassifier(
+                teacher, hidden_layer_sizes=(16,), random_state=split
+            ),
+        ),
+        "GaussianNB (wrapper)": (
+            GaussianNB,
+            lambda: DistilledClassifier(GaussianNB(), teacher, random_state=split),
+        ),
+    }
+    for depth in DEFAULTS_OPTIONS["depths"]:
+        base = DecisionTreeClassifier(max_depth=depth, random_state=0)
+        cases[f"tree depth {_fmt(depth)}"] = (
+            lambda base=base: GridSearchCV(
+                base, {"criterion": ["gini", "entropy"]}, cv=5
+            ),
+            lambda depth=depth: DistilledDecisionTree(
+                teacher, max_depth=depth, random_state=0
+            ),
+        )
+    only = DEFAULTS_OPTIONS.get("chosen")
+    for key, (twin, student) in cases.items():
+        if only and not key.startswith(tuple(only)):
+            continue
+        _, acc, sec = _timed(twin, X, y, X_test, y_test)
+        records.add(data, key, "twin", split, acc, sec)
+        _, acc, sec = _timed(student, X, y, X_test, y_test)
+        records.add(data, key, "defaults", split, acc, sec)
+
+
+def defaults_chosen_regression(records, data, split, X, X_test, y, y_test, teacher):
+    """DistilledRegressor at its defaults, student tuned as its twin is."""
+    for key, model, grid in regression_students():
+        twin, r2, sec = _timed(
+            lambda: GridSearchCV(model, grid, cv=3), X, y, X_test, y_test, r2_score
+        )
+        records.add(data, key, "twin", split, r2, sec)
+        student_grid = {f"student__{k}": v for k, v in grid.items()}
+        _, r2, sec = _timed(
+            lambda: GridSearchCV(
+                DistilledRegressor(model, teacher, random_state=split),
+                student_grid,
+                cv=3,
+            ),
+            X,
+            y,
+            X_test,
+            y_test,
+            r2_score,
+        )
+        records.add(data, key, "defaults", split, r2, sec)
+
+
 def defaults_cost(names, regression_names):
     """Seconds of the teacher's pass over the noise rows, on split 0."""
     print(
@@ -958,12 +1065,17 @@ def merge_defaults(paths):
             sorted(records.scores.items(), key=lambda item: order.index(item[0][0]))
         )
         print(f"\n### {group}\n", flush=True)
-        print(records.table("R²" if group == "regression" else "accuracy"))
+        print(records.table("R²" if group.endswith("regression") else "accuracy"))
         print(f"\n### {group}: summary over the data sets\n")
         print(records.summary(), flush=True)
+        if group.startswith("chosen"):
+            print(f"\n### {group}: at the defaults\n")
+            print(records.comparison(group.endswith("regression")), flush=True)
 
 
 DEFAULTS_RUNNERS = {
+    "chosen": defaults_chosen,
+    "chosen-regression": defaults_chosen_regression,
     "logistic": defaults_logistic,
     "tree": defaults_tree,
     "wrapper": defaults_wrapper,
@@ -993,7 +1105,7 @@ def run_defaults(students, names, splits, regression_names, save=None):
     for student in students:
         if student == "cost":
             continue
-        regression = student == "regression"
+        regression = student.endswith("regression")
         records = DefaultsRecords()
         start = time.perf_counter()
         for name in regression_names if regression else names:
@@ -1014,6 +1126,9 @@ def run_defaults(students, names, splits, regression_names, save=None):
         print(records.table("R²" if regression else "accuracy"), flush=True)
         print(f"\n### {student}: summary over the data sets\n")
         print(records.summary(), flush=True)
+        if student.startswith("chosen"):
+            print(f"\n### {student}: at the defaults\n")
+            print(records.comparison(regression), flush=True)
         if save:
             save_defaults(save, student, records)
 
@@ -1043,7 +1158,7 @@ def main():
         "--students",
         default=",".join(DEFAULTS_STUDENTS),
         help="defaults table: comma-separated groups among "
-        + ", ".join(DEFAULTS_STUDENTS),
+        + ", ".join(DEFAULTS_STUDENTS + CHOSEN_STUDENTS),
     )
     parser.add_argument(
         "--data", help="defaults table: comma-separated data sets (default: all)"
@@ -1058,6 +1173,11 @@ def main():
     )
     parser.add_argument(
         "--tree-copies", default="0,10,30,100", help="defaults table: tree noise copies"
+    )
+    parser.add_argument(
+        "--chosen",
+        help="chosen table: only the students whose name starts with one of "
+        "these (comma-separated, e.g. logistic,tree)",
     )
     parser.add_argument(
         "--save", help="defaults table: add the records to this JSON file"
@@ -1077,6 +1197,8 @@ def main():
             None if d == "None" else int(d) for d in args.depths.split(",")
         ]
         DEFAULTS_OPTIONS["tree_copies"] = [int(k) for k in args.tree_copies.split(",")]
+        if args.chosen:
+            DEFAULTS_OPTIONS["chosen"] = args.chosen.split(",")
         data = args.data.split(",") if args.data else None
         run_defaults(
             args.students.split(","),

@@ -134,7 +134,9 @@ class PhaseTimer:
 
 def fit_dask(client, X, trace_client=False, **params):
     student = DistilledLogisticRegression(
-        TorchTeacher(teacher_module(), device="cpu", cache=False), **params
+        TorchTeacher(teacher_module(), device="cpu", cache=False),
+        augment=None,
+        **params,
     )
     # With trace_client, the client's own allocations, traced (its resident
     # set can hide them among pages freed by earlier runs); tracing slows the

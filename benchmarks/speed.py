@@ -47,6 +47,11 @@ Every ratio is measured side by side in one run; each time is the best of
 - ``cache``: rows run through the module during a ``GridSearchCV`` over
   ``temperature``, per row of X, and the row cache's own cost.
 - ``memory``: peak memory of ``fit`` (tracemalloc) over the size of X and Q.
+- ``auto``: what ``augment="auto"`` costs at the size of ``make demo``: each
+  student at its defaults against the same student with ``augment=None`` and
+  its scikit-learn twin, on digits' 1 257 training rows with the quality
+  benchmark's 256-256 MLP teacher (``benchmarks/quality.py``, trained once and
+  cached), and a depth-8 regression tree on diabetes.
 
 The teacher of ``linear``, ``tree`` and ``wrapper`` is a fixed random numpy
 MLP (one hidden layer of 64 units) returning logits; that of ``teacher`` and
@@ -108,6 +113,7 @@ SECTIONS = (
     "teacher",
     "cache",
     "memory",
+    "auto",
 )
 FULL = {
     "linear": ([10_000, 100_000, 1_000_000], [20, 100], [2, 10, 100]),
@@ -252,7 +258,9 @@ def linear_cell(runner, X, teacher, K, C=1.0, T=2.0):
 
     fits = (
         lambda: LogisticRegression(C=C).fit(X, y_hard),
-        lambda: DistilledLogisticRegression(teacher, temperature=T, C=C).fit(X),
+        lambda: DistilledLogisticRegression(
+            teacher, temperature=T, C=C, augment=None
+        ).fit(X),
         naive,
     )
     times, (hard, dist, naive_lr) = three_routes(
@@ -360,7 +368,9 @@ def section_accuracy(runner, sizes):
             return LogisticRegression(C=C, tol=tol).fit(X, y_hard)
 
         def distilled(tol=tol):
-            student = DistilledLogisticRegression(teacher, temperature=T, C=C, tol=tol)
+            student = DistilledLogisticRegression(
+                teacher, temperature=T, C=C, tol=tol, augment=None
+            )
             return student.fit(X)
 
         (t_h, m_h), (t_d, m_d), (t_n, m_n) = (
@@ -451,7 +461,7 @@ def section_linear_teacher(runner, sizes):
         def fit():
             teacher = TorchTeacher(module, device="cpu")
             student = DistilledLogisticRegression(
-                teacher, temperature=T, C=C, tol=tol, max_iter=max_iter
+                teacher, temperature=T, C=C, tol=tol, max_iter=max_iter, augment=None
             )
             if precomputed:
                 return student.fit(X, teacher_logits=logits)
@@ -521,7 +531,7 @@ def section_tree(runner, sizes):
 
             fits = (
                 lambda: DecisionTreeClassifier(**params).fit(X, logits.argmax(1)),
-                lambda: DistilledDecisionTree(teacher, **params).fit(X),
+                lambda: DistilledDecisionTree(teacher, augment=None, **params).fit(X),
                 naive,
             )
             times, (_, dist, naive_tree) = three_routes(
@@ -563,7 +573,7 @@ def section_path(runner, sizes):
     )
     for penalty in ("l1", "l2"):
         student = DistilledLogisticRegression(
-            CallableTeacher(teacher, cache=False), penalty=penalty
+            CallableTeacher(teacher, cache=False), penalty=penalty, augment=None
         )
         key = ("path", penalty)
         t_path, path = runner.time(
@@ -631,7 +641,7 @@ def section_regressor(runner, sizes):
             f"{name} distilled",
             key + ("distilled",),
             n,
-            lambda: DistilledRegressor(student, distilled_teacher).fit(X),
+            lambda: DistilledRegressor(student, distilled_teacher, augment=None).fit(X),
         )
         total = None if None in (t_hard, t_teacher) else t_hard + t_teacher
         row(
@@ -671,7 +681,7 @@ def section_mlp(runner, sizes):
                 ("mlp", hidden, device),
                 n,
                 lambda: DistilledMLPClassifier(
-                    teacher, device=device, random_state=0, **common
+                    teacher, device=device, random_state=0, augment=None, **common
                 ).fit(X),
             )
             rate = None if t_dist is None else n * epochs / t_dist
@@ -758,7 +768,7 @@ def section_wrapper(runner, sizes):
 
         def fit():
             student = DistilledClassifier(
-                LogisticRegression(), teacher, threshold=threshold
+                LogisticRegression(), teacher, threshold=threshold, augment=None
             )
             return student.fit(X)
 
@@ -884,7 +894,9 @@ def section_cache(runner, sizes):
     forwarded = []
     hook = mlp.register_forward_pre_hook(lambda _, args: forwarded.append(len(args[0])))
     search = GridSearchCV(
-        DistilledLogisticRegression(teacher), {"temperature": [0.5, 1, 2, 4]}, cv=5
+        DistilledLogisticRegression(teacher, augment=None),
+        {"temperature": [0.5, 1, 2, 4]},
+        cv=5,
     )
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -945,7 +957,10 @@ def section_memory(sizes):
         base = X.nbytes + n * K * 8
         runs = [
             (DistilledLogisticRegression(None), {"teacher_logits": logits}),
-            (DistilledDecisionTree(None, max_depth=10), {"teacher_logits": logits}),
+            (
+                DistilledDecisionTree(None, max_depth=10, criterion="gini"),
+                {"teacher_logits": logits},
+            ),
             (
                 DistilledDecisionTree(None, max_depth=10, criterion="entropy"),
                 {"teacher_logits": logits},
@@ -960,6 +975,89 @@ def section_memory(sizes):
                 f"{X.dtype} | `{model!r}` | {peak / 1e6:.1f} | {peak / base:.2f} "
                 f"| {(X.nbytes + peak) / base:.2f} | {target}"
             )
+
+
+def section_auto(runner):
+    from quality import defaults_split
+    from sklearn.naive_bayes import GaussianNB
+
+    X, _, y, _, teacher, _ = defaults_split("digits", 0)
+    X_r, _, y_r, _, teacher_r, _ = defaults_split("diabetes", 0, regression=True)
+    print(
+        f'\n## augment="auto": digits, n={len(X)}, d={X.shape[1]}, K=10; '
+        f"diabetes, n={len(X_r)}\n\n"
+        "Teacher included (a 256-256 MLP, one thread); `auto` s: the student at "
+        "its defaults, `none` s: with augment=None.\n"
+    )
+    header("student | copies | twin s | none s | auto s | auto/none | auto/twin")
+    cases = [
+        (
+            "DistilledLogisticRegression",
+            lambda **kw: DistilledLogisticRegression(teacher, random_state=0, **kw),
+            lambda: LogisticRegression(max_iter=1000),
+            (X, y),
+        ),
+        (
+            "DistilledDecisionTree",
+            lambda **kw: DistilledDecisionTree(teacher, random_state=0, **kw),
+            lambda: DecisionTreeClassifier(criterion="entropy", random_state=0),
+            (X, y),
+        ),
+        (
+            "DistilledDecisionTree, max_depth=8",
+            lambda **kw: DistilledDecisionTree(
+                teacher, max_depth=8, random_state=0, **kw
+            ),
+            lambda: DecisionTreeClassifier(
+                criterion="entropy", max_depth=8, random_state=0
+            ),
+            (X, y),
+        ),
+        (
+            "DistilledMLPClassifier, (16,)",
+            lambda **kw: DistilledMLPClassifier(
+                teacher, hidden_layer_sizes=(16,), random_state=0, **kw
+            ),
+            lambda: MLPClassifier((16,), random_state=0),
+            (X, y),
+        ),
+        (
+            "DistilledClassifier, GaussianNB",
+            lambda **kw: DistilledClassifier(
+                GaussianNB(), teacher, random_state=0, **kw
+            ),
+            GaussianNB,
+            (X, y),
+        ),
+        (
+            "DistilledRegressor, depth-8 tree",
+            lambda **kw: DistilledRegressor(
+                DecisionTreeRegressor(max_depth=8, random_state=0),
+                teacher_r,
+                random_state=0,
+                **kw,
+            ),
+            lambda: DecisionTreeRegressor(max_depth=8, random_state=0),
+            (X_r, y_r),
+        ),
+    ]
+    for name, student, twin, (X_fit, y_fit) in cases:
+        t_twin, _ = runner.time(
+            name, ("auto twin", name), 1, lambda: twin().fit(X_fit, y_fit)
+        )
+        t_none, _ = runner.time(
+            name, ("auto none", name), 1, lambda: student(augment=None).fit(X_fit)
+        )
+        t_auto, fitted = runner.time(
+            name, ("auto", name), 1, lambda: student().fit(X_fit)
+        )
+        copies = fitted.augment_.n_copies if fitted.augment_ is not None else 0
+        row(
+            f"{name} | {copies} | {fmt(t_twin)} | {fmt(t_none)} | {fmt(t_auto)} "
+            f"| {fmt(ratio(t_auto, t_none), '.1f')} "
+            f"| {fmt(ratio(t_auto, t_twin), '.1f')}"
+        )
+    runner.report_skipped()
 
 
 def main():
@@ -995,6 +1093,7 @@ def main():
         "teacher": lambda: section_teacher(runner, sizes),
         "cache": lambda: section_cache(runner, sizes),
         "memory": lambda: section_memory(sizes),
+        "auto": lambda: section_auto(runner),
     }
     for name in SECTIONS:
         if name in only:

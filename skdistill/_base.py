@@ -46,7 +46,7 @@ from skdistill._sklearn import (
     _check_sample_weight,
     _num_samples,
 )
-from skdistill.augment import resolve_augment
+from skdistill.augment import GaussianNoise, resolve_augment
 from skdistill.teachers import TorchTeacher, as_teacher, is_shared_teacher
 from skdistill.teachers._resolve import _describe_teacher
 
@@ -167,6 +167,15 @@ def _maps_dask_rows(method):
     return wrapper
 
 
+def _float_columns(X):
+    """Whether every column of X holds floats (numpy or pandas dtypes)."""
+    dtypes = getattr(X, "dtypes", None)
+    if not hasattr(dtypes, "__iter__"):  # an array, a Series, a list
+        dtype = getattr(X, "dtype", None)
+        return (np.asarray(X).dtype if dtype is None else dtype).kind == "f"
+    return all(getattr(dtype, "kind", "O") == "f" for dtype in dtypes)
+
+
 class BaseDistiller(BaseEstimator):
     """Base class of the students: the fit path from teacher to targets.
 
@@ -181,10 +190,17 @@ class BaseDistiller(BaseEstimator):
         "alpha": [Interval(Real, 0, 1, closed="both")],
         "augment": [
             None,
-            StrOptions({"noise", "munge", "mixup"}),
+            StrOptions({"auto", "noise", "munge", "mixup"}),
             HasMethods("sample"),
         ],
     }
+
+    # augment="auto": noise copies per real row for this student (the
+    # measured rule, docs/quality.rst "Defaults"), and at most this many
+    # synthetic rows in all, so that the teacher's pass and the student's
+    # fit stay short.
+    _auto_copies = 0
+    AUTO_ROWS = 40_000
 
     _validate_kwargs = {"accept_sparse": "csr", "dtype": [np.float64, np.float32]}
 
@@ -202,9 +218,9 @@ class BaseDistiller(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = (
-            bool(self._validate_kwargs.get("accept_sparse")) and self.augment is None
-        )
+        tags.input_tags.sparse = bool(
+            self._validate_kwargs.get("accept_sparse")
+        ) and self.augment in (None, "auto")
         return tags
 
     def _fit_distilled(self, X, y, sample_weight, given):
@@ -224,18 +240,18 @@ class BaseDistiller(BaseEstimator):
         self._check_student()
         if any(map(is_dask_collection, (X, y, sample_weight, given))):
             return self._fit_dask(X, y, sample_weight, given)
-        X, targets, sample_weight, teacher = self._transfer_set(
+        X, targets, sample_weight, teacher, augmenter = self._transfer_set(
             X, y, sample_weight, given
         )
         self._fit_targets(X, targets, sample_weight)
         # Set last, so that a fit that fails leaves no half-updated student.
-        self.teacher_ = teacher
+        self.teacher_, self.augment_ = teacher, augmenter
         for name, value in self._stage.fitted(targets).items():
             setattr(self, name, value)
         return self
 
     def _transfer_set(self, X, y, sample_weight, given):
-        """Validate, run the teacher, augment: ``(X, targets, weights, teacher)``.
+        """Validate, run the teacher, augment: ``(X, targets, w, teacher, augmenter)``.
 
         Everything of a fit but the student's own; the regularisation path
         runs it once for many students.
@@ -252,7 +268,7 @@ class BaseDistiller(BaseEstimator):
         n_samples = _num_samples(X)
         if sample_weight is not None:
             sample_weight = checked_sample_weight(sample_weight, X, owner)
-        augmenter = self._augmenter(y)
+        augmenter = self._augmenter(X_raw, y, given)
 
         if given is None or self.teacher is not None:
             teacher = as_teacher(
@@ -279,9 +295,9 @@ class BaseDistiller(BaseEstimator):
                 )
         targets = stage.targets(outputs, labels, self)
         targets.check_informative(owner)
-        return X, targets, sample_weight, teacher
+        return X, targets, sample_weight, teacher, augmenter
 
-    def _augmenter(self, y):
+    def _augmenter(self, X, y, given):
         """The augmenter, checked before the teacher's long run (and y with alpha)."""
         owner = type(self).__name__
         if self.alpha > 0 and y is None:
@@ -289,12 +305,44 @@ class BaseDistiller(BaseEstimator):
                 f"{owner}: alpha={self.alpha} mixes in y, the true labels or values, "
                 "but y is None; pass y, or set alpha=0 to learn from the teacher alone."
             )
+        if isinstance(self.augment, str) and self.augment == "auto":
+            return self._auto_augmenter(X, given)
         augmenter = resolve_augment(
             self.augment, owner, random_state=getattr(self, "random_state", None)
         )
         if hasattr(augmenter, "_validate_params"):
             augmenter._validate_params()
         return augmenter
+
+    def _auto_augmenter(self, X, given):
+        """What ``augment="auto"`` stands for in this fit: noise copies or None.
+
+        Gaussian noise rows (:class:`~skdistill.augment.GaussianNoise`,
+        seeded by ``random_state``) where they are sound and cheap: a teacher
+        to label them, some weight on the teacher (``alpha < 1``), X in memory,
+        dense, of floats (integer, boolean and categorical columns are codes,
+        counts or flags that noise would turn into values they never take)
+        and finite, and the student's copies per row (``_auto_copies``) within
+        ``AUTO_ROWS`` synthetic rows in all. X is the caller's, before
+        validation casts it.
+        """
+        if self.alpha == 1 or self._auto_copies == 0:
+            return None
+        if (given is not None and self.teacher is None) or is_dask_collection(X):
+            return None
+        if sp.issparse(X) or not _float_columns(X):
+            return None
+        try:
+            values = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError):  # pd.NA
+            return None
+        if values.ndim != 2 or not np.isfinite(values).all():
+            return None
+        n_copies = min(self._auto_copies, self.AUTO_ROWS // max(len(values), 1))
+        if n_copies < 1:
+            return None
+        random_state = getattr(self, "random_state", None)
+        return GaussianNoise(n_copies=n_copies, random_state=random_state)
 
     def _synthetic_rows(self, augmenter, n_samples):
         """Synthetic rows the teacher labels in fit, where known beforehand.
@@ -432,6 +480,16 @@ class BaseDistiller(BaseEstimator):
                 "scikit-learn teacher, pass it unfitted (it is then trained inside "
                 "fit); to compare trained teachers, search over teacher= with each "
                 "one wrapped in sklearn.frozen.FrozenEstimator."
+            )
+        augmenting = sorted(name for name in params if name.startswith("augment__"))
+        augment = params.get("augment", self.augment)
+        if augmenting and (augment is None or isinstance(augment, str)):
+            owner = type(self).__name__
+            raise ValueError(
+                f"{owner}: cannot set {augmenting}: augment={augment!r} is not an "
+                "augmenter object with parameters. Pass one to tune it, e.g. "
+                f"{owner}(..., augment=GaussianNoise(random_state=0)) and a grid "
+                "over augment__scale, or search over augment= itself."
             )
         return super().set_params(**params)
 

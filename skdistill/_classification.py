@@ -186,14 +186,18 @@ class SoftTargets:
         Temperature of the soft term.
     classes : ndarray of shape (n_classes,)
         Label of each column.
+    n_real : int, default=None
+        Number of real rows, which come first; the rest are synthetic. None
+        when every row is real.
     """
 
-    def __init__(self, logits, y_index, alpha, temperature, classes):
+    def __init__(self, logits, y_index, alpha, temperature, classes, n_real=None):
         self.logits = logits
         self.y_index = y_index
         self.alpha = float(alpha)
         self.temperature = float(temperature)
         self.classes = classes
+        self.n_real = len(logits) if n_real is None else n_real
 
     @property
     def n_classes(self):
@@ -350,7 +354,12 @@ class ClassificationStage:
         y_index = np.full(len(logits), -1, dtype=np.intp)
         y_index[: len(y_real)] = y_real  # the synthetic rows have no label
         return SoftTargets(
-            logits, y_index, estimator.alpha, estimator.temperature, classes
+            logits,
+            y_index,
+            estimator.alpha,
+            estimator.temperature,
+            classes,
+            n_real=len(y_real),
         )
 
     def fitted(self, targets):

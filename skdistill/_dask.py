@@ -97,7 +97,7 @@ def dask_teacher(estimator, X, y, sample_weight, given):
             "collections; pass the teacher instead, which then runs on each "
             "partition, on the workers."
         )
-    augmenter = estimator._augmenter(y)
+    augmenter = estimator._augmenter(X, y, given)
     if augmenter is not None and "random_state" not in augmenter.get_params():
         raise ValueError(
             f"{owner}: augment={augmenter!r} has no random_state; on Dask "

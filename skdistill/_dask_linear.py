@@ -49,7 +49,7 @@ def _prepare(part, y, weights, seed, *, settings):
     s = settings
     if not part.shape[0]:  # an empty partition (after a filter, say)
         empty = {"soft": None, "y_index": np.empty(0, np.int32), "weights": np.empty(0)}
-        return empty, {"weight": 0.0, "n_rows": 0}
+        return empty, {"weight": 0.0, "real_weight": 0.0, "n_rows": 0}
     block = teacher_pass(
         part,
         y,
@@ -75,6 +75,7 @@ def _prepare(part, y, weights, seed, *, settings):
     kept = {"soft": P, "y_index": y_index.astype(np.int32), "weights": w}
     sums = {
         "weight": w.sum(),
+        "real_weight": w[: targets.n_real].sum(),
         "n_rows": len(w),
         "n_classes": targets.n_classes,
         "classes": targets.classes,
@@ -199,7 +200,7 @@ def fit_dask(student, X, y, sample_weight, teacher, augmenter):
     n_out = 1 if binary else n_classes
     d = rows.n_features
     shape = (n_out, d + student.fit_intercept)
-    l2, l1 = student._penalties(weight_sum)
+    l2, l1 = student._penalties(float(sum(part["real_weight"] for part in sums)))
 
     coef0 = student._warm_start_coef(shape)
     if coef0 is None:

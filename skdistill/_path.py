@@ -100,7 +100,7 @@ def regularization_path(
             "regularization_path: the estimator has penalty=None, so C changes "
             "nothing; set penalty='l1', 'elasticnet' or 'l2'."
         )
-    X, targets, sample_weight, teacher = student._transfer_set(
+    X, targets, sample_weight, teacher, augmenter = student._transfer_set(
         X, y, sample_weight, teacher_logits
     )
     problem = student._problem(X, targets, sample_weight)
@@ -121,7 +121,7 @@ def regularization_path(
     students, coef = [], empty
     for C in Cs:
         student.set_params(C=float(C))
-        l2, l1 = student._penalties(problem.weight_sum)
+        l2, l1 = student._penalties(problem.real_weight)
         if C <= bound:
             student._set_coef(empty, 0)
         else:
@@ -134,7 +134,7 @@ def regularization_path(
         alone._set_coef(coef.copy(), int(student.n_iter_[0]))
         for name, value in fitted.items():
             setattr(alone, name, copy.copy(value))
-        alone.teacher_ = teacher
+        alone.teacher_, alone.augment_ = teacher, augmenter
         students.append(alone)
     n_nonzero = np.array([np.any(s.coef_ != 0, axis=0).sum() for s in students])
     return Bunch(Cs=Cs, students=students, n_nonzero=n_nonzero)
@@ -192,7 +192,7 @@ def min_c(student, problem, empty):
             "a non-empty student; check X and the teacher's outputs."
         )
     # The L1 strength at C = 1.
-    l1_at_one = student._l1_ratio() / problem.weight_sum
+    l1_at_one = student._l1_ratio() / problem.real_weight
     return l1_at_one / largest
 
 

@@ -66,5 +66,5 @@ def wrapped_input_tags(student, teacher, augment):
         hasattr(teacher, "__sklearn_tags__") and get_tags(teacher).input_tags.allow_nan
     )
     tags.allow_nan = tags.allow_nan and teacher_takes_nan
-    tags.sparse = tags.sparse and augment is None
+    tags.sparse = tags.sparse and augment in (None, "auto")
     return tags

@@ -84,9 +84,15 @@ class DistilledMLPClassifier(BaseDistilledClassifier):
         Share of the rows held out with ``early_stopping``.
     n_iter_no_change : int, default=10
         Epochs without improvement before training stops.
-    augment : {"noise", "munge", "mixup"}, augmenter or None, default=None
+    augment : {"auto", "noise", "munge", "mixup"}, augmenter or None, default="auto"
         Synthetic transfer rows labelled by the teacher alone, as for the
         other students.
+        ``"auto"`` adds Gaussian noise rows where they pay
+        (:ref:`auto-augment`): 30 copies per row, at most ``AUTO_ROWS`` = 40
+        000 synthetic rows in all, and only with a teacher to label them,
+        ``alpha`` below 1 and X of finite floats in memory (no sparse, integer,
+        boolean or categorical columns); otherwise none. ``augment_`` says what
+        a fit used.
     redraw : bool, default=False
         With ``augment`` (ignored without it), draw the synthetic rows afresh
         each epoch (as many as ``augment`` makes, labelled by the teacher
@@ -97,8 +103,8 @@ class DistilledMLPClassifier(BaseDistilledClassifier):
         the CPU.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the order of the rows, the held-out
-        slice and a named augmentation. Training on the CPU is then
-        deterministic.
+        slice and a named or ``"auto"`` augmentation. Training on the CPU is
+        then deterministic.
     warm_start : bool, default=False
         Start from the weights of the previous fit when the layer sizes
         match.
@@ -120,6 +126,9 @@ class DistilledMLPClassifier(BaseDistilledClassifier):
         The teacher's classes.
     teacher_ : TorchTeacher, SklearnTeacher, CallableTeacher or None
         The teacher used by ``fit``.
+    augment_ : GaussianNoise, augmenter or None
+        The augmentation of the last fit: what ``augment`` stood for, None
+        when there was none.
     n_iter_ : int
         Epochs run in the last fit.
     loss_curve_ : list of float
@@ -190,6 +199,7 @@ class DistilledMLPClassifier(BaseDistilledClassifier):
     }
 
     _validate_kwargs = {"accept_sparse": False, "dtype": [np.float64, np.float32]}
+    _auto_copies = 30  # docs/quality.rst, "Defaults"
 
     def __init__(
         self,
@@ -207,7 +217,7 @@ class DistilledMLPClassifier(BaseDistilledClassifier):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
-        augment=None,
+        augment="auto",
         redraw=False,
         device="auto",
         random_state=None,

@@ -67,15 +67,21 @@ class DistilledRegressor(BaseDistilledRegressor):
         remembers the rows it has run. A classifier teacher is refused.
     alpha : float, default=0.0
         Weight of the true values ``y`` in the targets, in ``[0, 1]``.
-    augment : {"noise", "munge", "mixup"}, augmenter or None, default=None
+    augment : {"auto", "noise", "munge", "mixup"}, augmenter or None, default="auto"
         Synthetic transfer rows, labelled by the teacher alone, added to X:
         :class:`~skdistill.augment.GaussianNoise`,
         :class:`~skdistill.augment.Munge` or :class:`~skdistill.augment.Mixup`
         (a name means its defaults). Each synthetic row weighs what its real
         row weighs; true values stay on the real rows. Needs dense numeric X.
+        ``"auto"`` adds Gaussian noise rows where they pay
+        (:ref:`auto-augment`): 10 copies per row, at most ``AUTO_ROWS`` = 40
+        000 synthetic rows in all, and only with a teacher to label them,
+        ``alpha`` below 1 and X of finite floats in memory (no sparse, integer,
+        boolean or categorical columns); otherwise none. ``augment_`` says what
+        a fit used.
     random_state : int, RandomState instance or None, default=None
-        Seeds the augmentation when ``augment`` is a name; an augmenter
-        object keeps its own ``random_state``, the student its own.
+        Seeds the augmentation when ``augment`` is a name or ``"auto"``; an
+        augmenter object keeps its own ``random_state``, the student its own.
     verbose : int, default=0
         With 1 or more, show the progress of the teacher's pass in ``fit``
         (the real rows, then the synthetic ones): rows done, rows per
@@ -91,6 +97,9 @@ class DistilledRegressor(BaseDistilledRegressor):
         The fitted clone of ``student``.
     teacher_ : TorchTeacher, SklearnTeacher, CallableTeacher or None
         The teacher used by ``fit``.
+    augment_ : GaussianNoise, augmenter or None
+        The augmentation of the last fit: what ``augment`` stood for, None
+        when there was none.
     n_features_in_ : int
         Number of features seen during fit, when X has features.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -124,6 +133,7 @@ class DistilledRegressor(BaseDistilledRegressor):
     }
 
     _validate_kwargs = {"skip_check_array": True}
+    _auto_copies = 10  # docs/quality.rst, "Defaults"
 
     def __init__(
         self,
@@ -131,7 +141,7 @@ class DistilledRegressor(BaseDistilledRegressor):
         teacher,
         *,
         alpha=0.0,
-        augment=None,
+        augment="auto",
         random_state=None,
         verbose=0,
     ):

@@ -96,16 +96,24 @@ class DistilledClassifier(BaseDistilledClassifier):
     threshold : float, default=1e-8
         Target probabilities at or below this are not replicated; it must
         stay below ``1 / n_classes`` so that every row keeps a class.
-    augment : {"noise", "munge", "mixup"}, augmenter or None, default=None
+    augment : {"auto", "noise", "munge", "mixup"}, augmenter or None, default="auto"
         Synthetic transfer rows, labelled by the teacher alone, added to X:
         :class:`~skdistill.augment.GaussianNoise`,
         :class:`~skdistill.augment.Munge` or :class:`~skdistill.augment.Mixup`
         (a name means its defaults). Each synthetic row weighs what its real
         row weighs; hard labels stay on the real rows. Needs dense numeric X.
+        ``"auto"`` adds Gaussian noise rows where they pay
+        (:ref:`auto-augment`): 30 copies per row (the student then fits up to
+        31 times the rows: pass ``augment=None`` for a student whose fit grows
+        faster than its rows, such as a kernel machine), at most ``AUTO_ROWS``
+        = 40 000 synthetic rows in all, and only with a teacher to label them,
+        ``alpha`` below 1 and X of finite floats in memory (no sparse, integer,
+        boolean or categorical columns); otherwise none. ``augment_`` says what
+        a fit used.
     random_state : int, RandomState instance or None, default=None
-        Seeds the augmentation when ``augment`` is a name; an augmenter
-        object keeps its own ``random_state``. The student keeps its
-        own ``random_state``.
+        Seeds the augmentation when ``augment`` is a name or ``"auto"``; an
+        augmenter object keeps its own ``random_state``. The student keeps
+        its own ``random_state``.
     verbose : int, default=0
         With 1 or more, show the progress of the teacher's pass in ``fit``
         (the real rows, then the synthetic ones): rows done, rows per
@@ -124,6 +132,9 @@ class DistilledClassifier(BaseDistilledClassifier):
         The teacher's classes.
     teacher_ : TorchTeacher, SklearnTeacher, CallableTeacher or None
         The teacher used by ``fit``.
+    augment_ : GaussianNoise, augmenter or None
+        The augmentation of the last fit: what ``augment`` stood for, None
+        when there was none.
     n_features_in_ : int
         Number of features seen during fit, when X has features.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -151,6 +162,7 @@ class DistilledClassifier(BaseDistilledClassifier):
     }
 
     _validate_kwargs = {"skip_check_array": True}
+    _auto_copies = 30  # docs/quality.rst, "Defaults"
 
     def __init__(
         self,
@@ -160,7 +172,7 @@ class DistilledClassifier(BaseDistilledClassifier):
         temperature=1.0,
         alpha=0.0,
         threshold=REPLICATE_THRESHOLD,
-        augment=None,
+        augment="auto",
         random_state=None,
         verbose=0,
     ):

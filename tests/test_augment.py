@@ -127,7 +127,8 @@ def test_augmented_fit_equals_fitting_the_augmented_targets(alpha):
     z_all = teacher.predict_logits(X_all)
     if alpha == 0:
         X_rep, y_rep, w_rep = replicate_rows(X_all, soften(z_all, 2.0), threshold=0)
-        reference = LogisticRegression(C=1.0, tol=1e-10, max_iter=10000)
+        # The penalty is relative to the real rows: C / (1 + n_copies) on all.
+        reference = LogisticRegression(C=1.0 / 3, tol=1e-10, max_iter=10000)
         reference.fit(X_rep, y_rep, sample_weight=w_rep)
         expected = softmax(2.0 * reference.decision_function(X), axis=1)
         assert_allclose(student.predict_proba(X), expected, atol=1e-5)
@@ -140,7 +141,7 @@ def test_augmented_fit_equals_fitting_the_augmented_targets(alpha):
     a[: len(X)] = alpha
     hard = torch.zeros(len(X_all), dtype=torch.float64)
     hard[: len(X)] = -torch.log_softmax(S[: len(X)], dim=1)[np.arange(len(X)), y]
-    loss = (a * hard + (1 - a) * 4.0 * soft).mean() + (coef**2).sum() / (2 * len(X_all))
+    loss = (a * hard + (1 - a) * 4.0 * soft).mean() + (coef**2).sum() / (2 * len(X))
     loss.backward()
     assert float(coef.grad.abs().max()) < 1e-6
 

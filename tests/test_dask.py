@@ -41,6 +41,13 @@ from skdistill import (  # noqa: E402
 from skdistill._dask import partition_seeds  # noqa: E402
 from skdistill.augment import GaussianNoise  # noqa: E402
 
+
+def _real_rows(teacher, **params):
+    """The student on the real rows alone (``augment=None``), the fit these
+    oracles are of."""
+    return DistilledLogisticRegression(teacher, **{"augment": None, **params})
+
+
 COEF_RTOL = 1e-8
 X, Y = load_scaled("wine")
 N, D = X.shape
@@ -73,7 +80,7 @@ def client():
 
 
 def _student(teacher=TEACHER, **params):
-    return DistilledLogisticRegression(teacher, **params)
+    return _real_rows(teacher, **params)
 
 
 def _assert_same_fit(dask_fit, memory_fit):
@@ -285,7 +292,9 @@ def test_augmentation_happens_per_partition_with_reproducible_seeds(client):
     rows = []
     for part, seed in zip(parts, seeds):
         rows += [part, GaussianNoise(n_copies=3, random_state=seed).sample(part)[0]]
-    memory = _student(teacher).fit(np.concatenate(rows))
+    # Every row real there: the penalty, relative to the real rows, is 4 times
+    # as strong on the Dask fit, C / (1 + n_copies) in memory.
+    memory = _student(teacher, C=1.0 / 4).fit(np.concatenate(rows))
     _assert_same_fit(fitted, memory)
     again = _student(teacher, augment=augment, random_state=2).fit(Xd)
     assert_array_equal(again.coef_, fitted.coef_)
@@ -299,7 +308,7 @@ def test_augmentation_happens_per_partition_with_reproducible_seeds(client):
     rows = []
     for part, seed in zip(parts, seeds):
         rows += [part, GaussianNoise(random_state=seed).sample(part)[0]]
-    _assert_same_fit(named, _student(teacher).fit(np.concatenate(rows)))
+    _assert_same_fit(named, _student(teacher, C=1.0 / 11).fit(np.concatenate(rows)))
 
 
 def test_students_that_fit_in_memory_refuse_dask_with_the_alternative(client):
@@ -333,7 +342,7 @@ def test_students_that_fit_in_memory_refuse_dask_with_the_alternative(client):
 def test_bad_dask_input_is_refused_naming_the_fix(client):
     Xd = da.from_array(X, chunks=CHUNK)
     with pytest.raises(ValueError, match="not fitted.*fit it first"):
-        DistilledLogisticRegression(LogisticRegression()).fit(Xd, Y)
+        _real_rows(LogisticRegression()).fit(Xd, Y)
     with pytest.raises(ValueError, match="teacher_logits cannot be passed"):
         _student().fit(Xd, teacher_logits=TEACHER.predict_proba(X))
     with pytest.raises(ValueError, match="y has 100 entries but X has 178"):
@@ -419,7 +428,7 @@ def test_a_transfer_set_larger_than_a_worker_memory_limit():
         # steps suffice.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            student = DistilledLogisticRegression(teacher, max_iter=1).fit(Xd)
+            student = _real_rows(teacher, max_iter=1).fit(Xd)
         assert student.coef_.shape == (1, d)
         direction = teacher.coef_[0]
         cosine = student.coef_[0] @ direction / np.linalg.norm(student.coef_[0])

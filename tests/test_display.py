@@ -348,11 +348,12 @@ def test_teacher_runs_once_on_the_real_rows(split, teacher):
 
 
 def test_torch_teacher_runs_once_on_the_real_rows(split):
+    # Without synthetic rows, which are new in each fit.
     X_train, X_test, y_train, y_test = split
     network = RowCounter(random_mlp(X_train.shape[1], 3))
     teacher = TorchTeacher(network, device="cpu", cache=False)
     display = FidelityCurveDisplay.from_estimator(
-        DistilledLogisticRegression(teacher),
+        DistilledLogisticRegression(teacher, augment=None),
         X_train,
         y_train,
         X_test,
@@ -482,12 +483,16 @@ def test_neural_student_over_hidden_layer_sizes(split, teacher):
 
 
 def test_c_sweep_follows_the_regularization_path(split, teacher):
+    # augment=None: the display's path and this one draw no synthetic rows
+    # (with them, an unseeded student would draw other rows in each).
     from skdistill import regularization_path
 
     X_train, X_test, y_train, y_test = split
     counter, counted = counting(teacher)
     Cs = [1.0, 0.01, 0.1, 0.03, 0.3]  # any order; the path sorts them
-    student = DistilledLogisticRegression(counted, penalty="l1", max_iter=500)
+    student = DistilledLogisticRegression(
+        counted, augment=None, penalty="l1", max_iter=500
+    )
     display = FidelityCurveDisplay.from_estimator(
         student, X_train, y_train, X_test, y_test, param_name="C", param_range=Cs
     )
@@ -495,7 +500,7 @@ def test_c_sweep_follows_the_regularization_path(split, teacher):
     logits = teacher.predict_log_proba(X_train)
     teacher_test = teacher.predict(X_test)
     path = regularization_path(
-        DistilledLogisticRegression(teacher, penalty="l1", max_iter=500),
+        DistilledLogisticRegression(teacher, augment=None, penalty="l1", max_iter=500),
         X_train,
         y_train,
         Cs=Cs,
@@ -539,7 +544,9 @@ def test_c_sweep_takes_a_number_of_values(split, teacher):
     from skdistill import regularization_path
 
     X_train, X_test, y_train, y_test = split
-    student = DistilledLogisticRegression(teacher, penalty="l1", max_iter=500)
+    student = DistilledLogisticRegression(
+        teacher, augment=None, penalty="l1", max_iter=500
+    )
     display = FidelityCurveDisplay.from_estimator(
         student, X_train, y_train, X_test, y_test, param_name="C", param_range=4
     )

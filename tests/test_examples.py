@@ -34,8 +34,8 @@ CLAIMS = {
     ],
     "plot_image_teacher.py": [
         ("teacher (CNN)", 0.97),
-        ("DistilledDecisionTree + noise", "DecisionTreeClassifier, hard labels"),
-        ("DistilledDecisionTree + noise", "DistilledDecisionTree"),
+        ("DistilledDecisionTree", "DecisionTreeClassifier, hard labels"),
+        ("DistilledDecisionTree", "DistilledDecisionTree, rows only"),
     ],
     "plot_unlabelled_transfer.py": [
         ("distilled + noise, 957 unlabelled", "DecisionTreeClassifier, 300 labels"),

@@ -13,6 +13,13 @@ from skdistill import DistilledLogisticRegression, TorchTeacher
 from skdistill._linear_loss import L1Split, multinomial_loss_grad
 from skdistill.targets import replicate_rows, soften
 
+
+def _real_rows(teacher, **params):
+    """The student on the real rows alone (``augment=None``), the fit these
+    oracles are of."""
+    return DistilledLogisticRegression(teacher, **{"augment": None, **params})
+
+
 TIGHT = {"tol": 1e-10, "max_iter": 10000}
 # saga is the slow exact route: run far past the point where it stops moving.
 SAGA = {"solver": "saga", "tol": 1e-12, "max_iter": 100_000, "random_state": 0}
@@ -65,7 +72,7 @@ def test_oracle_hard_labels_equal_saga(name, penalty, l1_ratio, sparse):
     X = sp.csr_matrix(X) if sparse else X
     C = 0.1
     expected = _saga(C, 1.0 if penalty == "l1" else l1_ratio, X, y)
-    student = DistilledLogisticRegression(
+    student = _real_rows(
         LogisticRegression(),
         alpha=1.0,
         temperature=3.0,
@@ -96,7 +103,7 @@ def test_oracle_soft_targets_equal_saga_on_replicated_rows(name, penalty, l1_rat
     X_rep, y_rep, w_rep = replicate_rows(X, P, threshold=0.0)
     expected = _saga(C_saga, C_saga * r / (C * T), X_rep, y_rep, w_rep)
 
-    student = DistilledLogisticRegression(
+    student = _real_rows(
         teacher, temperature=T, penalty=penalty, l1_ratio=l1_ratio, C=C, **TIGHT
     ).fit(X)
     assert (student.coef_ == 0).sum() > 0
@@ -114,9 +121,9 @@ def test_elasticnet_ends_are_l2_and_l1():
         "en0": {"penalty": "elasticnet", "l1_ratio": 0.0},
         "en1": {"penalty": "elasticnet", "l1_ratio": 1.0},
     }.items():
-        fits[name] = DistilledLogisticRegression(
-            LogisticRegression(), C=0.05, **params, **TIGHT
-        ).fit(X, y)
+        fits[name] = _real_rows(LogisticRegression(), C=0.05, **params, **TIGHT).fit(
+            X, y
+        )
     # Measured: 0 and 4e-9 apart (l1_ratio=0 leaves no L1 part to split).
     assert_allclose(fits["en0"].coef_, fits["l2"].coef_, atol=1e-7)
     assert_allclose(fits["en1"].coef_, fits["l1"].coef_, atol=1e-7)
@@ -127,12 +134,7 @@ def test_smaller_c_removes_more_features():
     X, y = load_scaled("breast_cancer")
     teacher = LogisticRegression(max_iter=1000).fit(X, y)
     n_zero = [
-        int(
-            (
-                DistilledLogisticRegression(teacher, penalty="l1", C=C).fit(X).coef_
-                == 0
-            ).sum()
-        )
+        int((_real_rows(teacher, penalty="l1", C=C).fit(X).coef_ == 0).sum())
         for C in (0.01, 0.1, 1.0)
     ]
     assert n_zero[0] > n_zero[1] > n_zero[2]
@@ -167,7 +169,7 @@ def test_split_gradient_equals_finite_differences():
 
 def test_l1_round_trips_through_to_sklearn():
     X, y = load_scaled("wine")
-    student = DistilledLogisticRegression(
+    student = _real_rows(
         LogisticRegression(), penalty="elasticnet", l1_ratio=0.7, C=0.1
     ).fit(X, y)
     plain = student.to_sklearn()
@@ -177,14 +179,14 @@ def test_l1_round_trips_through_to_sklearn():
 
 def test_elasticnet_without_l1_ratio_says_how_to_fix():
     X, y = load_scaled("wine")
-    student = DistilledLogisticRegression(LogisticRegression(), penalty="elasticnet")
+    student = _real_rows(LogisticRegression(), penalty="elasticnet")
     with pytest.raises(ValueError, match=r"l1_ratio=None; pass l1_ratio between 0"):
         student.fit(X, y)
 
 
 def test_l1_ratio_without_elasticnet_warns():
     X, y = load_scaled("wine")
-    student = DistilledLogisticRegression(LogisticRegression(), l1_ratio=0.5)
+    student = _real_rows(LogisticRegression(), l1_ratio=0.5)
     with pytest.warns(UserWarning, match=r"l1_ratio=0.5 is used only with") as seen:
         student.fit(X, y)
     assert len(seen) == 1 and seen[0].filename == __file__  # the caller's line
@@ -192,10 +194,8 @@ def test_l1_ratio_without_elasticnet_warns():
 
 def test_warm_start_from_a_dense_solution_reaches_the_same_sparse_fit():
     X, y = load_scaled("wine")
-    cold = DistilledLogisticRegression(
-        LogisticRegression(), penalty="l1", C=0.1, **TIGHT
-    ).fit(X, y)
-    warm = DistilledLogisticRegression(
+    cold = _real_rows(LogisticRegression(), penalty="l1", C=0.1, **TIGHT).fit(X, y)
+    warm = _real_rows(
         LogisticRegression(), penalty="l2", C=0.1, warm_start=True, **TIGHT
     ).fit(X, y)
     warm.set_params(penalty="l1").fit(X, y)
@@ -207,7 +207,7 @@ def test_warm_start_from_a_dense_solution_reaches_the_same_sparse_fit():
 def test_probabilities_as_teacher_logits_are_refused():
     X, y = load_scaled("wine")
     P = LogisticRegression(max_iter=1000).fit(X, y).predict_proba(X)
-    student = DistilledLogisticRegression(None, penalty="l1")
+    student = _real_rows(None, penalty="l1")
     with pytest.raises(ValueError, match=r"these are probabilities.*np.log\(P\)"):
         student.fit(X, teacher_logits=P)
 
@@ -215,8 +215,8 @@ def test_probabilities_as_teacher_logits_are_refused():
 def test_infinite_c_is_no_penalty():
     X, y = load_scaled("wine")
     params = {"alpha": 1.0, "temperature": 1.0, **TIGHT}
-    unpenalised = DistilledLogisticRegression(
+    unpenalised = _real_rows(
         LogisticRegression(), C=np.inf, penalty="l1", **params
     ).fit(X, y)
-    none = DistilledLogisticRegression(LogisticRegression(), penalty=None, **params)
+    none = _real_rows(LogisticRegression(), penalty=None, **params)
     assert_allclose(unpenalised.coef_, none.fit(X, y).coef_, atol=1e-12)

@@ -30,6 +30,9 @@ def _student(**params):
         "learning_rate_init": 0.01,
         "max_iter": 30,
         "random_state": 0,
+        # The training itself, on the real rows; "auto" is tested in
+        # test_auto_augment.py.
+        "augment": None,
     }
     return DistilledMLPClassifier(TEACHER, **{**defaults, **params})
 
@@ -213,8 +216,9 @@ def test_warm_start_goes_on_from_the_last_weights():
 def test_a_search_shares_one_teacher_and_runs_each_row_once():
     counter = RowCounter(random_mlp(D, 3))
     search = GridSearchCV(
+        # The real rows: synthetic rows are new in each fit, never cached.
         DistilledMLPClassifier(
-            counter, learning_rate_init=0.01, max_iter=20, random_state=0
+            counter, learning_rate_init=0.01, max_iter=20, random_state=0, augment=None
         ),
         {"temperature": [1.0, 4.0], "hidden_layer_sizes": [(4,), (8,)]},
         cv=3,

@@ -12,6 +12,13 @@ from sklearn.svm import l1_min_c
 from skdistill import DistilledLogisticRegression, TorchTeacher, regularization_path
 from skdistill.augment import GaussianNoise
 
+
+def _real_rows(teacher, **params):
+    """The student on the real rows alone (``augment=None``), the fit these
+    oracles are of."""
+    return DistilledLogisticRegression(teacher, **{"augment": None, **params})
+
+
 TIGHT = {"tol": 1e-10, "max_iter": 10000}
 
 
@@ -35,9 +42,7 @@ def test_every_student_equals_its_own_fit(penalty, l1_ratio, sparse):
     X, y = load_scaled("wine")
     X = sp.csr_matrix(X) if sparse else X
     teacher = TorchTeacher(random_mlp(X.shape[1], 3), device="cpu")
-    student = DistilledLogisticRegression(
-        teacher, penalty=penalty, l1_ratio=l1_ratio, **TIGHT
-    )
+    student = _real_rows(teacher, penalty=penalty, l1_ratio=l1_ratio, **TIGHT)
     path = regularization_path(student, X, Cs=[0.3, 0.01, 0.03, 0.1, 0.03])
     assert_array_equal(path.Cs, [0.01, 0.03, 0.1, 0.3])
     for C, fitted, n_nonzero in zip(path.Cs, path.students, path.n_nonzero):
@@ -58,7 +63,7 @@ def test_the_teacher_labels_every_row_once():
     X, y = load_scaled("breast_cancer")
     teacher = CountingTeacher(LogisticRegression(max_iter=1000).fit(X, y))
     augment = GaussianNoise(n_copies=3, random_state=0)
-    student = DistilledLogisticRegression(teacher, penalty="l1", augment=augment)
+    student = _real_rows(teacher, penalty="l1", augment=augment)
     path = regularization_path(student, X, Cs=6)
     assert teacher.rows == 4 * len(X)  # the real rows and 3 copies, once
     assert len(path.students) == 6
@@ -69,7 +74,7 @@ def test_the_teacher_labels_every_row_once():
 def test_default_grid_starts_at_the_empty_student():
     X, y = load_scaled("wine")
     teacher = TorchTeacher(random_mlp(X.shape[1], 3), device="cpu")
-    student = DistilledLogisticRegression(teacher, penalty="l1", **TIGHT)
+    student = _real_rows(teacher, penalty="l1", **TIGHT)
     path = regularization_path(student, X, Cs=5)
     assert_allclose(path.Cs / path.Cs[0], np.logspace(0, 4, 5))
     assert path.n_nonzero[0] == 0 and path.n_nonzero[1] > 0
@@ -85,7 +90,7 @@ def test_hard_label_bound_is_exact():
     # so the bound is 2 / max|sum_i Y_i x_i| (Y = +-1); saga, the slow exact
     # route, is empty just below it and not just above.
     X, y = load_scaled("breast_cancer")
-    student = DistilledLogisticRegression(
+    student = _real_rows(
         LogisticRegression(),
         alpha=1.0,
         penalty="l1",
@@ -111,9 +116,7 @@ def test_hard_label_bound_is_exact():
 
 def test_l2_grid_is_logistic_regression_cvs():
     X, y = load_scaled("wine")
-    path = regularization_path(
-        DistilledLogisticRegression(LogisticRegression()), X, y, Cs=4
-    )
+    path = regularization_path(_real_rows(LogisticRegression()), X, y, Cs=4)
     assert_allclose(path.Cs, np.logspace(-4, 4, 4))
 
 
@@ -130,7 +133,7 @@ def test_l2_grid_is_logistic_regression_cvs():
 )
 def test_bad_grids_say_how_to_fix(kwargs, error, match):
     X, y = load_scaled("wine")
-    student = DistilledLogisticRegression(LogisticRegression(), penalty="l1")
+    student = _real_rows(LogisticRegression(), penalty="l1")
     with pytest.raises(error, match=match):
         regularization_path(student, X, y, **kwargs)
 
@@ -142,14 +145,12 @@ def test_other_students_and_no_penalty_are_refused():
     with pytest.raises(TypeError, match=r"must be a DistilledLogisticRegression"):
         regularization_path(DistilledDecisionTree(LogisticRegression()), X, y)
     with pytest.raises(ValueError, match=r"penalty=None, so C changes nothing"):
-        regularization_path(
-            DistilledLogisticRegression(LogisticRegression(), penalty=None), X, y
-        )
+        regularization_path(_real_rows(LogisticRegression(), penalty=None), X, y)
 
 
 def test_the_estimator_is_left_unfitted():
     X, y = load_scaled("wine")
-    student = DistilledLogisticRegression(LogisticRegression(), penalty="l1")
+    student = _real_rows(LogisticRegression(), penalty="l1")
     regularization_path(student, X, y, Cs=2)
     assert not hasattr(student, "coef_") and student.C == 1.0
 
@@ -158,9 +159,7 @@ def test_the_estimators_c_changes_nothing():
     X, y = load_scaled("wine")
     teacher = LogisticRegression(max_iter=1000).fit(X, y)
     grids = [
-        regularization_path(
-            DistilledLogisticRegression(teacher, penalty="l1", C=C), X, Cs=3
-        ).Cs
+        regularization_path(_real_rows(teacher, penalty="l1", C=C), X, Cs=3).Cs
         for C in (1.0, np.inf)
     ]
     assert_array_equal(grids[0], grids[1])
@@ -170,7 +169,7 @@ def test_students_share_no_parameters_or_arrays():
     X, y = load_scaled("breast_cancer")
     teacher = LogisticRegression(max_iter=1000).fit(X, y)
     augment = GaussianNoise(n_copies=2, random_state=0)
-    student = DistilledLogisticRegression(teacher, penalty="l1", augment=augment)
+    student = _real_rows(teacher, penalty="l1", augment=augment)
     first, second = regularization_path(student, X, Cs=[1e-6, 1e-5]).students
     assert not first.coef_.any() and not second.coef_.any()  # both empty
     first.set_params(augment__scale=0.1)
@@ -183,7 +182,7 @@ def test_students_share_no_parameters_or_arrays():
 def test_an_elasticnet_without_l1_ratio_is_refused_before_the_teacher_runs():
     X, y = load_scaled("wine")
     teacher = CountingTeacher(LogisticRegression(max_iter=1000).fit(X, y))
-    student = DistilledLogisticRegression(teacher, penalty="elasticnet")
+    student = _real_rows(teacher, penalty="elasticnet")
     with pytest.raises(ValueError, match=r"l1_ratio=None"):
         regularization_path(student, X)
     with pytest.raises(ValueError, match=r"l1_ratio=None"):

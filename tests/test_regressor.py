@@ -37,6 +37,12 @@ N, D = X.shape
 TEACHER = RandomForestRegressor(n_estimators=20, max_depth=6, random_state=0).fit(X, Y)
 F = TEACHER.predict(X)
 
+
+def _distilled(student, teacher, **params):
+    """DistilledRegressor on the real rows alone, the fit these oracles are of."""
+    return DistilledRegressor(student, teacher, **{"augment": None, **params})
+
+
 STUDENTS = {
     "ridge": Ridge(alpha=1.0),
     "tree": DecisionTreeRegressor(max_depth=4, random_state=0),
@@ -58,17 +64,17 @@ def test_alpha_one_is_the_student_fitted_on_y(student):
 
 @pytest.mark.parametrize("student", STUDENTS.values(), ids=STUDENTS)
 def test_alpha_zero_is_the_student_fitted_on_the_teacher(student):
-    distilled = DistilledRegressor(student, TEACHER).fit(X, Y)
+    distilled = _distilled(student, TEACHER).fit(X, Y)
     _predictions_equal(distilled.predict(X), clone(student).fit(X, F).predict(X))
     # y is not needed at alpha = 0.
     _predictions_equal(
-        DistilledRegressor(student, TEACHER).fit(X).predict(X), distilled.predict(X)
+        _distilled(student, TEACHER).fit(X).predict(X), distilled.predict(X)
     )
 
 
 @pytest.mark.parametrize("alpha", [0.25, 0.7])
 def test_alpha_mixes_teacher_and_labels(alpha):
-    distilled = DistilledRegressor(Ridge(), TEACHER, alpha=alpha).fit(X, Y)
+    distilled = _distilled(Ridge(), TEACHER, alpha=alpha).fit(X, Y)
     target = (1 - alpha) * F + alpha * Y
     _predictions_equal(distilled.predict(X), Ridge().fit(X, target).predict(X))
 
@@ -78,7 +84,7 @@ def test_mixed_targets_minimise_the_mixed_squared_loss():
     # alpha ||y - Xw||^2 + (1 - alpha) ||f - Xw||^2 (+ ridge) vanishes at the
     # distilled coefficients.
     alpha, ridge = 0.3, 2.0
-    student = DistilledRegressor(
+    student = _distilled(
         Ridge(alpha=ridge, fit_intercept=False), TEACHER, alpha=alpha
     ).fit(X, Y)
     w = student.to_sklearn().coef_
@@ -97,20 +103,16 @@ def test_sample_weight_equals_repeated_rows(student, alpha):
     rng = np.random.default_rng(0)
     weights = rng.integers(1, 4, N)
     repeated = np.repeat(np.arange(N), weights)
-    weighted = DistilledRegressor(student, TEACHER, alpha=alpha).fit(
+    weighted = _distilled(student, TEACHER, alpha=alpha).fit(
         X, Y, sample_weight=weights
     )
-    copied = DistilledRegressor(student, TEACHER, alpha=alpha).fit(
-        X[repeated], Y[repeated]
-    )
+    copied = _distilled(student, TEACHER, alpha=alpha).fit(X[repeated], Y[repeated])
     _predictions_equal(weighted.predict(X), copied.predict(X))
 
 
 def test_unfitted_teacher_is_fitted_inside_fit_with_the_weights():
     weights = np.random.default_rng(1).uniform(0.5, 2.0, N)
-    student = DistilledRegressor(Ridge(), Ridge(alpha=0.1)).fit(
-        X, Y, sample_weight=weights
-    )
+    student = _distilled(Ridge(), Ridge(alpha=0.1)).fit(X, Y, sample_weight=weights)
     teacher = Ridge(alpha=0.1).fit(X, Y, sample_weight=weights)
     assert_allclose(student.teacher_.estimator.coef_, teacher.coef_, rtol=1e-12)
     assert_allclose(
@@ -123,14 +125,14 @@ def test_unfitted_teacher_is_fitted_inside_fit_with_the_weights():
 def test_torch_module_with_one_output_gives_1d_predictions():
     module = random_mlp(D, 1)
     f = module(torch.as_tensor(X)).detach().numpy()[:, 0]
-    student = DistilledRegressor(Ridge(), module).fit(X)
+    student = _distilled(Ridge(), module).fit(X)
     assert student.teacher_.output == "values"
     assert student.predict(X).shape == (N,)
     _predictions_equal(student.predict(X), Ridge().fit(X, f).predict(X))
     # As a TorchTeacher, a 1-d output and a (n, 1) y give the same student.
     teacher = TorchTeacher(module, device="cpu", output="values")
-    on_column = DistilledRegressor(Ridge(), teacher, alpha=0.5).fit(X, Y[:, None])
-    on_vector = DistilledRegressor(Ridge(), teacher, alpha=0.5).fit(X, Y)
+    on_column = _distilled(Ridge(), teacher, alpha=0.5).fit(X, Y[:, None])
+    on_vector = _distilled(Ridge(), teacher, alpha=0.5).fit(X, Y)
     _predictions_equal(on_column.predict(X).reshape(-1), on_vector.predict(X))
 
 
@@ -140,7 +142,7 @@ def test_multi_output_teacher_and_student(alpha):
     module = random_mlp(6, 3)
     f = module(torch.as_tensor(X2)).detach().numpy()
     y = f + np.random.default_rng(0).normal(size=f.shape)
-    student = DistilledRegressor(
+    student = _distilled(
         DecisionTreeRegressor(max_depth=5, random_state=0), module, alpha=alpha
     ).fit(X2, y)
     expected = DecisionTreeRegressor(max_depth=5, random_state=0).fit(
@@ -154,10 +156,10 @@ def test_multi_output_teacher_and_student(alpha):
 
 
 def test_callable_and_teacher_predictions_give_the_same_student():
-    by_model = DistilledRegressor(Ridge(), TEACHER).fit(X)
-    by_callable = DistilledRegressor(Ridge(), TEACHER.predict).fit(X)
+    by_model = _distilled(Ridge(), TEACHER).fit(X)
+    by_callable = _distilled(Ridge(), TEACHER.predict).fit(X)
     assert isinstance(by_callable.teacher_, CallableTeacher)
-    by_values = DistilledRegressor(Ridge(), None).fit(X, teacher_predictions=F)
+    by_values = _distilled(Ridge(), None).fit(X, teacher_predictions=F)
     for other in (by_callable, by_values):
         _predictions_equal(other.predict(X), by_model.predict(X))
     assert by_values.teacher_ is None
@@ -195,7 +197,7 @@ def test_fidelity_is_r2_against_the_teacher_and_a_scorer():
 def test_search_shares_one_teacher_and_runs_each_row_once():
     counter = RowCounter(random_mlp(D, 1))
     search = GridSearchCV(
-        DistilledRegressor(Ridge(), counter),
+        _distilled(Ridge(), counter),
         {"alpha": [0.0, 0.5, 1.0], "student__alpha": [0.1, 10.0]},
         cv=3,
     ).fit(X, Y)
@@ -230,7 +232,7 @@ def test_named_augmentations_follow_random_state(augment):
 def test_pipeline_student_gets_the_weights_on_its_last_step():
     weights = np.random.default_rng(2).uniform(0.5, 2.0, N)
     pipeline = make_pipeline(StandardScaler(), Ridge())
-    student = DistilledRegressor(pipeline, TEACHER).fit(X, sample_weight=weights)
+    student = _distilled(pipeline, TEACHER).fit(X, sample_weight=weights)
     expected = clone(pipeline).fit(X, F, ridge__sample_weight=weights)
     _predictions_equal(student.predict(X), expected.predict(X))
 
@@ -499,7 +501,7 @@ def test_a_module_that_squeezes_its_output_works_on_batches_of_one_row():
 def test_students_passing_weights_on_through_fit_params_get_them():
     weights = np.linspace(0.5, 2.0, N)
     student = TransformedTargetRegressor(Ridge(), func=np.log1p, inverse_func=np.expm1)
-    distilled = DistilledRegressor(student, TEACHER).fit(X, sample_weight=weights)
+    distilled = _distilled(student, TEACHER).fit(X, sample_weight=weights)
     expected = clone(student).fit(X, F, sample_weight=weights)
     _predictions_equal(distilled.predict(X), expected.predict(X))
 
@@ -508,7 +510,7 @@ def test_pipeline_weights_reach_the_last_step_with_metadata_routing_on():
     weights = np.linspace(0.5, 2.0, N)
     pipeline = make_pipeline(StandardScaler(), Ridge())
     with config_context(enable_metadata_routing=True):
-        student = DistilledRegressor(pipeline, TEACHER).fit(X, sample_weight=weights)
+        student = _distilled(pipeline, TEACHER).fit(X, sample_weight=weights)
     expected = clone(pipeline).fit(X, F, ridge__sample_weight=weights)
     _predictions_equal(student.predict(X), expected.predict(X))
 

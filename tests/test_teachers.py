@@ -267,7 +267,7 @@ def test_grid_search_forwards_each_row_once():
     module = RowCounter(random_mlp(X.shape[1], 3))
     teacher = TorchTeacher(module, device="cpu")
     search = GridSearchCV(
-        DistilledLogisticRegression(teacher),
+        DistilledLogisticRegression(teacher, augment=None),  # the real rows
         {"temperature": [0.5, 1.0, 2.0, 4.0]},
         cv=5,
     )
@@ -546,10 +546,12 @@ def test_as_teacher_errors_name_the_fix():
         TorchTeacher(random_mlp(2, 2), output="scores").predict_logits(np.ones((2, 2)))
 
 
+# The row cache holds real rows; synthetic rows are new in each fit, so the
+# wrapper (which "auto" augments) counts real rows with augment=None.
 _STUDENTS = {
-    "linear": lambda teacher: DistilledLogisticRegression(teacher),
+    "linear": lambda teacher: DistilledLogisticRegression(teacher, augment=None),
     "tree": lambda teacher: DistilledDecisionTree(teacher, max_depth=3),
-    "wrapper": lambda teacher: DistilledClassifier(GaussianNB(), teacher),
+    "wrapper": lambda teacher: DistilledClassifier(GaussianNB(), teacher, augment=None),
 }
 
 
@@ -614,9 +616,11 @@ def test_sklearn_callable_and_duck_teachers_run_each_row_once():
     fitted = _CountingLogisticRegression(max_iter=1000).fit(X, y)
     duck = _DuckTeacher(np.random.default_rng(0).normal(size=(X.shape[1], 3)))
     grid = {"temperature": [1, 2, 4], "C": [0.1, 1.0, 10.0]}  # 27 fits and a refit
-    GridSearchCV(DistilledLogisticRegression(fitted), grid, cv=3).fit(X)
+    # Real rows: synthetic rows are new in each fit, never cached.
+    real_rows = {"augment": None}
+    GridSearchCV(DistilledLogisticRegression(fitted, **real_rows), grid, cv=3).fit(X)
     assert _CountingLogisticRegression.rows == len(X)
-    GridSearchCV(DistilledLogisticRegression(duck), grid, cv=3).fit(X)
+    GridSearchCV(DistilledLogisticRegression(duck, **real_rows), grid, cv=3).fit(X)
     assert duck.rows == len(X)
     # Refitted in place on other rows: new logits, not the cached ones.
     before = SklearnTeacher(fitted).predict_logits(X)

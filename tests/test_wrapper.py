@@ -22,6 +22,15 @@ from skdistill.targets import soften
 TIGHT = {"tol": 1e-10, "max_iter": 10000}
 
 
+def _distilled(student, teacher, **params):
+    """DistilledClassifier on the real rows alone, the fit these oracles are of."""
+    return DistilledClassifier(student, teacher, **{"augment": None, **params})
+
+
+def _native(teacher, **params):
+    return DistilledLogisticRegression(teacher, **{"augment": None, **params})
+
+
 @pytest.mark.parametrize(
     "alpha, temperature", [(0.0, 1.0), (0.0, 2.0), (0.4, 1.0), (1.0, 1.0), (1.0, 3.0)]
 )
@@ -33,10 +42,10 @@ def test_oracle_logistic_student_equals_distilled_logistic_regression(
     X, y = load_scaled("wine")
     teacher = TorchTeacher(random_mlp(X.shape[1], 3), device="cpu")
     params = {"temperature": temperature, "alpha": alpha}
-    wrapped = DistilledClassifier(
+    wrapped = _distilled(
         LogisticRegression(C=0.5, **TIGHT), teacher, threshold=0.0, **params
     ).fit(X, y)
-    native = DistilledLogisticRegression(teacher, C=0.5, **TIGHT, **params).fit(X, y)
+    native = _native(teacher, C=0.5, **TIGHT, **params).fit(X, y)
     assert_allclose(wrapped.predict_proba(X), native.predict_proba(X), atol=1e-5)
     assert_array_equal(wrapped.predict(X), native.predict(X))
 
@@ -58,11 +67,11 @@ def test_hard_labels_alone_are_the_student_fitted_on_y(temperature):
 def test_deploy_exponent_undoes_the_temperature_of_the_soft_part():
     X, y = load_scaled("wine")
     teacher = TorchTeacher(random_mlp(X.shape[1], 3), device="cpu")
-    soft = DistilledClassifier(LogisticRegression(), teacher, temperature=3.0).fit(X)
+    soft = _distilled(LogisticRegression(), teacher, temperature=3.0).fit(X)
     assert soft.exponent_ == pytest.approx(3.0, rel=1e-6)
-    mixed = DistilledClassifier(
-        LogisticRegression(), teacher, temperature=3.0, alpha=0.5
-    ).fit(X, y)
+    mixed = _distilled(LogisticRegression(), teacher, temperature=3.0, alpha=0.5).fit(
+        X, y
+    )
     # The best single power between the mixed targets at T and at 1.
     assert 1.0 < mixed.exponent_ < 3.0
     Q = 0.5 * soften(teacher.predict_logits(X), 3.0) + 0.5 * np.eye(3)[y]
@@ -81,7 +90,7 @@ def test_threshold_drops_negligible_rows():
     teacher = LogisticRegression(C=10).fit(X, y)  # sharp: many tiny targets
     kept = {}
     for threshold in [0.0, 1e-8, 1e-2]:
-        student = DistilledClassifier(DecisionTreeClassifier(random_state=0), teacher)
+        student = _distilled(DecisionTreeClassifier(random_state=0), teacher)
         student.set_params(threshold=threshold).fit(X)
         kept[threshold] = student.student_.tree_.weighted_n_node_samples[0]
         assert student.score(X, y) > 0.95
@@ -102,13 +111,13 @@ def test_pipeline_transformers_see_each_row_once(threshold):
     X, y = load_wine(return_X_y=True)
     teacher = TorchTeacher(random_mlp(X.shape[1], 3), device="cpu")
     pipe = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, **TIGHT))
-    wrapped = DistilledClassifier(pipe, teacher, threshold=threshold).fit(X)
+    wrapped = _distilled(pipe, teacher, threshold=threshold).fit(X)
     scaler = wrapped.student_[0]
     assert_allclose(scaler.mean_, X.mean(axis=0))
     assert_allclose(scaler.scale_, X.std(axis=0))
     # The weights reach the final step: the native student on the scaled X.
     scaled = scaler.transform(X)
-    native = DistilledLogisticRegression(
+    native = _native(
         lambda Z: teacher.predict_logits(X), temperature=1.0, C=0.5, **TIGHT
     ).fit(scaled)
     assert_allclose(wrapped.predict_proba(X), native.predict_proba(scaled), atol=1e-5)
