@@ -423,7 +423,9 @@ class BaseDistiller(BaseEstimator):
                 f"({self._stage.given} only cover the real rows)."
             )
         try:
-            values = None if sp.issparse(X) else np.asarray(X)
+            # C order: the augmenter's spreads then round alike whatever
+            # the layout of X (a DataFrame's is Fortran order).
+            values = None if sp.issparse(X) else np.ascontiguousarray(X)
             if values is not None and values.dtype.kind != "f":
                 values = values.astype(np.float64)
         except (TypeError, ValueError):

@@ -79,7 +79,10 @@ class DistilledMLPClassifier(BaseDistilledClassifier):
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the transfer rows and stop when
         the student's agreement with the targets' top class there stops
-        improving; the best weights are kept.
+        improving; the best weights are kept. With augmentation the held-out
+        rows are drawn from the real and the synthetic rows together, so
+        near-copies of a held-out row stay in training and its score
+        flatters the network: judge the student on held-out real rows.
     validation_fraction : float, default=0.1
         Share of the rows held out with ``early_stopping``.
     n_iter_no_change : int, default=10

@@ -145,7 +145,10 @@ class DistilledDecisionTree(BaseDistilledClassifier):
         (a pure child is refused by the Poisson criterion otherwise), which
         moves a node's entropy by about 2e-8 nats per class at most.
     max_depth : int, default=None
-        Maximum depth of the tree.
+        Maximum depth of the tree. Unlimited, and with the noise rows of
+        ``augment="auto"``, the tree grows about one leaf per transfer row
+        (40 082 leaves on digits' 1 257 rows, against 1 339 without them):
+        set it for a tree to read.
     min_samples_split : int or float, default=2
         Minimum number of rows to split a node (a float is a fraction).
     min_samples_leaf : int or float, default=1

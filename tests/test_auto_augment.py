@@ -199,3 +199,15 @@ def test_tuning_the_noise_needs_an_augmenter_object():
         student.set_params(augment__scale=0.2)
     student.set_params(augment=GaussianNoise(random_state=0), augment__scale=0.2)
     assert student.augment.scale == 0.2
+
+
+def test_the_noise_does_not_depend_on_the_layout_of_x():
+    # A DataFrame's values are in Fortran order; the spreads of the noise
+    # are computed on C-ordered values, so both give the same rows.
+    pd = pytest.importorskip("pandas")
+    on_array = DistilledLogisticRegression(TEACHER, random_state=0).fit(X)
+    on_frame = DistilledLogisticRegression(TEACHER, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # teacher fitted on arrays
+        on_frame.fit(pd.DataFrame(X))
+    assert_array_equal(on_frame.coef_, on_array.coef_)
