@@ -332,14 +332,15 @@ class BaseDistiller(BaseEstimator):
             return None
         if sp.issparse(X) or not _float_columns(X):
             return None
+        # The cap first: X past AUTO_ROWS rows is not read again.
+        n_copies = min(self._auto_copies, self.AUTO_ROWS // max(_num_samples(X), 1))
+        if n_copies < 1:
+            return None
         try:
             values = np.asarray(X, dtype=np.float64)
         except (TypeError, ValueError):  # pd.NA
             return None
         if values.ndim != 2 or not np.isfinite(values).all():
-            return None
-        n_copies = min(self._auto_copies, self.AUTO_ROWS // max(len(values), 1))
-        if n_copies < 1:
             return None
         random_state = getattr(self, "random_state", None)
         return GaussianNoise(n_copies=n_copies, random_state=random_state)
@@ -373,7 +374,7 @@ class BaseDistiller(BaseEstimator):
         values = self._augmentable(teacher, X)
         if hasattr(augmenter, "iter_samples"):
             chunks = augmenter.iter_samples(values)
-            n_new = augmenter.n_copies * len(outputs)
+            n_new = self._synthetic_rows(augmenter, len(outputs))
         else:  # any object with sample(X) -> (X_new, source)
             chunks = [augmenter.sample(values)]
             n_new = len(chunks[0][1])
